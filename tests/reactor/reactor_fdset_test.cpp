@@ -1,0 +1,195 @@
+#include <array>
+#include <string>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <torsion/deferred/error.hpp>
+#include <torsion/reactor/reactor.hpp>
+
+#include "reactor_test_support.hpp"
+
+using namespace std::chrono_literals;
+using torsion::Reactor;
+
+namespace {
+
+// A non-blocking pipe that closes itself.
+struct Pipe {
+  std::array<int, 2> fds{-1, -1};
+  Pipe() {
+    REQUIRE(::pipe2(fds.data(), O_NONBLOCK | O_CLOEXEC) == 0);
+  }
+  ~Pipe() {
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+  Pipe(Pipe&&) = delete;
+  Pipe& operator=(Pipe&&) = delete;
+  [[nodiscard]] int readEnd() const { return fds[0]; }
+  [[nodiscard]] int writeEnd() const { return fds[1]; }
+};
+
+// Reads everything available and calls `onData` with it.
+struct PipeReader final : torsion::IReadDescriptor {
+  int fd = -1;
+  std::string received;
+  torsion::UniqueFunction<void(PipeReader&)> onData;
+  [[nodiscard]] int fileno() const override { return fd; }
+  void doRead() override {
+    std::array<char, 256> buf{};
+    for (;;) {
+      const ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n <= 0) {
+        break;
+      }
+      received.append(buf.data(), static_cast<std::size_t>(n));
+    }
+    if (onData) {
+      onData(*this);
+    }
+  }
+};
+
+struct PipeWriter final : torsion::IWriteDescriptor {
+  int fd = -1;
+  int writable = 0;
+  torsion::UniqueFunction<void(PipeWriter&)> onWritable;
+  [[nodiscard]] int fileno() const override { return fd; }
+  void doWrite() override {
+    ++writable;
+    if (onWritable) {
+      onWritable(*this);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A reader is called when its descriptor becomes readable", "[reactor][fdset]") {
+  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  Pipe pipe;
+  PipeReader reader;
+  reader.fd = pipe.readEnd();
+  reader.onData = [&reactor](PipeReader& self) {
+    if (self.received == "hello") {
+      reactor.removeReader(self);
+      reactor.stop();
+    }
+  };
+  reactor.addReader(reader);
+  reactor.addReader(reader);  // adding the same reader twice does nothing
+  REQUIRE(reactor.isReading(reader));
+  reactor.callLater(5ms, [&pipe] { REQUIRE(::write(pipe.writeEnd(), "hello", 5) == 5); });
+  torsion::test::runBounded(reactor);
+  REQUIRE(reader.received == "hello");
+  REQUIRE_FALSE(reactor.isReading(reader));
+}
+
+TEST_CASE("A writer is called while its descriptor is writable, until removed",
+          "[reactor][fdset]") {
+  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  Pipe pipe;
+  PipeWriter writer;
+  writer.fd = pipe.writeEnd();
+  writer.onWritable = [&reactor](PipeWriter& self) {
+    if (self.writable == 3) {
+      reactor.removeWriter(self);
+      reactor.callLater(10ms, [&reactor] { reactor.stop(); });
+    }
+  };
+  reactor.addWriter(writer);
+  torsion::test::runBounded(reactor);
+  REQUIRE(writer.writable == 3);  // no call after removal
+}
+
+TEST_CASE("A descriptor registered during a turn is watched at once, one removed gets no "
+          "further call",
+          "[reactor][fdset]") {
+  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  Pipe first;
+  Pipe second;
+  PipeReader a;
+  PipeReader b;
+  a.fd = first.readEnd();
+  b.fd = second.readEnd();
+  int bCalls = 0;
+  // When a fires, it removes b (which is also ready in the same turn), then stops.
+  a.onData = [&](PipeReader& self) {
+    reactor.removeReader(self);
+    if (reactor.isReading(b)) {
+      reactor.removeReader(b);
+    }
+    reactor.callLater(10ms, [&reactor] { reactor.stop(); });
+  };
+  b.onData = [&bCalls, &reactor](PipeReader& self) {
+    ++bCalls;
+    reactor.removeReader(self);
+  };
+  REQUIRE(::write(first.writeEnd(), "a", 1) == 1);
+  REQUIRE(::write(second.writeEnd(), "b", 1) == 1);
+  reactor.callLater(0s, [&] {
+    reactor.addReader(a);
+    reactor.addReader(b);
+  });
+  torsion::test::runBounded(reactor);
+  REQUIRE(a.received == "a");
+  // b was either read before a in the turn, or removed by a and never called: never both.
+  REQUIRE(bCalls == (b.received == "b" ? 1 : 0));
+}
+
+TEST_CASE("Bad descriptors are refused with ValueError", "[reactor][fdset]") {
+  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  PipeReader negative;
+  REQUIRE_THROWS_WITH(reactor.addReader(negative), Catch::Contains("negative"));
+
+  int closedFd = -1;
+  {
+    Pipe pipe;
+    closedFd = pipe.readEnd();
+  }
+  PipeReader closed;
+  closed.fd = closedFd;
+  REQUIRE_THROWS_WITH(reactor.addReader(closed), Catch::Contains("not open"));
+
+  Pipe pipe;
+  PipeReader unknown;
+  unknown.fd = pipe.readEnd();
+  REQUIRE_THROWS_WITH(reactor.removeReader(unknown),
+                      Catch::Contains("is not registered for reading"));
+  PipeWriter unknownWriter;
+  unknownWriter.fd = pipe.writeEnd();
+  REQUIRE_THROWS_AS(reactor.removeWriter(unknownWriter), torsion::ValueError);
+
+  PipeReader first;
+  PipeReader other;
+  first.fd = other.fd = pipe.readEnd();
+  reactor.addReader(first);
+  REQUIRE_THROWS_WITH(reactor.addReader(other), Catch::Contains("already has another reader"));
+  reactor.removeReader(first);
+}
+
+TEST_CASE("A reader that throws is logged and removed, and the loop goes on",
+          "[reactor][fdset]") {
+  torsion::test::CapturedLog log;
+  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  Pipe pipe;
+  PipeReader reader;
+  reader.fd = pipe.readEnd();
+  reader.onData = [](PipeReader&) { throw std::runtime_error("reader broke"); };
+  reactor.addReader(reader);
+  REQUIRE(::write(pipe.writeEnd(), "x", 1) == 1);
+  bool later = false;
+  reactor.callLater(20ms, [&] {
+    later = true;
+    reactor.stop();
+  });
+  torsion::test::runBounded(reactor);
+  REQUIRE(later);
+  REQUIRE(log.contains("reader broke"));
+  REQUIRE_FALSE(reactor.isReading(reader));
+}

@@ -1,0 +1,89 @@
+// White-box tests of the timer structure shared by the Reactor and the fake Clock.
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include <torsion/reactor/delayed_call.hpp>
+#include <torsion/reactor/errors.hpp>
+#include <torsion/reactor/ireactor_time.hpp>
+
+#include "timer_queue.hpp"
+
+namespace {
+
+// A time source frozen at `now`, enough for TimerQueue::resetFromNow.
+class FrozenTime final : public torsion::IReactorTime {
+ public:
+  double now = 100.0;
+  [[nodiscard]] double seconds() const override { return now; }
+  torsion::DelayedCall callLater(torsion::Seconds, torsion::UniqueFunction<void()>) override {
+    return {};
+  }
+  [[nodiscard]] std::vector<torsion::DelayedCall> getDelayedCalls() const override { return {}; }
+};
+
+std::string runAllDue(torsion::detail::TimerQueue& queue, double now, std::string& log) {
+  const auto limit = queue.nextSequence();
+  while (auto fn = queue.popDue(now, limit)) {
+    (*fn)();
+  }
+  return log;
+}
+
+}  // namespace
+
+TEST_CASE("TimerQueue runs equal deadlines in scheduling order", "[reactor][timer_queue]") {
+  FrozenTime time;
+  auto queue = torsion::detail::TimerQueue::create(time);
+  std::string log;
+  for (char c : std::string("zyxwv")) {
+    queue->add(5.0, [&log, c] { log.push_back(c); });
+  }
+  queue->add(4.0, [&log] { log.push_back('!'); });
+  REQUIRE(runAllDue(*queue, 5.0, log) == "!zyxwv");
+}
+
+TEST_CASE("TimerQueue leaves calls scheduled during a turn for the next turn",
+          "[reactor][timer_queue]") {
+  FrozenTime time;
+  auto queue = torsion::detail::TimerQueue::create(time);
+  std::string log;
+  torsion::detail::TimerQueue* q = queue.get();
+  queue->add(1.0, [&log, q] {
+    log.push_back('a');
+    q->add(1.0, [&log] { log.push_back('b'); });  // zero delay, from inside a call
+  });
+  REQUIRE(runAllDue(*queue, 1.0, log) == "a");
+  REQUIRE(runAllDue(*queue, 1.0, log) == "ab");
+}
+
+TEST_CASE("TimerQueue reports the earliest live deadline, skipping cancelled ones",
+          "[reactor][timer_queue]") {
+  FrozenTime time;
+  auto queue = torsion::detail::TimerQueue::create(time);
+  REQUIRE_FALSE(queue->nextDeadline().has_value());
+  torsion::DelayedCall early = queue->add(1.0, [] {});
+  torsion::DelayedCall late = queue->add(3.0, [] {});
+  REQUIRE(queue->nextDeadline() == 1.0);
+  early.cancel();
+  REQUIRE(queue->nextDeadline() == 3.0);
+  late.reset(torsion::Seconds{0.5});  // FrozenTime: now 100 -> 100.5
+  REQUIRE(queue->nextDeadline() == 100.5);
+  REQUIRE(queue->pendingCount() == 1);
+}
+
+TEST_CASE("TimerQueue reuses slots without confusing old handles", "[reactor][timer_queue]") {
+  FrozenTime time;
+  auto queue = torsion::detail::TimerQueue::create(time);
+  std::string log;
+  {
+    torsion::DelayedCall first = queue->add(1.0, [&log] { log.push_back('1'); });
+    first.cancel();
+  }  // the slot is free again
+  torsion::DelayedCall second = queue->add(1.0, [&log] { log.push_back('2'); });
+  runAllDue(*queue, 1.0, log);
+  REQUIRE(log == "2");
+  REQUIRE(second.called());
+  REQUIRE_THROWS_AS(second.cancel(), torsion::AlreadyCalled);
+}
