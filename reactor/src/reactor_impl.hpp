@@ -6,7 +6,7 @@
 #include <vector>
 
 #include <torsion/deferred/logger.hpp>
-#include <torsion/reactor/reactor.hpp>
+#include <torsion/reactor/reactor_core.hpp>
 
 #include "ipoller.hpp"
 #include "signal_watcher.hpp"
@@ -16,7 +16,7 @@
 
 namespace torsion::detail {
 
-/// Everything behind `torsion::Reactor`: the composition of poller, timer queue, waker, signal
+/// Everything behind `torsion::ReactorCore`: the composition of poller, timer queue, waker, signal
 /// watcher and thread pool, plus the descriptor table and the lifecycle state machine.
 class ReactorImpl {
  public:

@@ -8,17 +8,17 @@
 
 #include <torsion/deferred/error.hpp>
 #include <torsion/reactor/errors.hpp>
-#include <torsion/reactor/reactor.hpp>
+#include <torsion/reactor/reactor_core.hpp>
 
 #include "reactor_test_support.hpp"
 
 using namespace std::chrono_literals;
 using torsion::DelayedCall;
-using torsion::Reactor;
+using torsion::ReactorCore;
 
 TEST_CASE("Calls with the same deadline run in the order they were scheduled",
           "[reactor][delayed_call]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   std::string order;
   // Zero delay gives every call the same deadline relative to a clock that barely moves; use a
   // fixed delay and check the tie-break through equal deadlines via reset to the same time.
@@ -32,7 +32,7 @@ TEST_CASE("Calls with the same deadline run in the order they were scheduled",
 
 TEST_CASE("Calls run in deadline order whatever order they were scheduled in",
           "[reactor][delayed_call]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   std::vector<int> order;
   reactor.callLater(30ms, [&order] { order.push_back(3); });
   reactor.callLater(10ms, [&order] { order.push_back(1); });
@@ -43,7 +43,7 @@ TEST_CASE("Calls run in deadline order whatever order they were scheduled in",
 }
 
 TEST_CASE("A call does not run before its deadline", "[reactor][delayed_call]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   const double start = reactor.seconds();
   double ranAt = 0;
   DelayedCall call = reactor.callLater(50ms, [&] {
@@ -60,7 +60,7 @@ TEST_CASE("A call does not run before its deadline", "[reactor][delayed_call]") 
 TEST_CASE("Cancelling twice raises AlreadyCancelled and cancelling after the call raises "
           "AlreadyCalled",
           "[reactor][delayed_call]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   bool ran = false;
   DelayedCall cancelled = reactor.callLater(1s, [&ran] { ran = true; });
   REQUIRE(cancelled.active());
@@ -90,7 +90,7 @@ TEST_CASE("An empty DelayedCall handle is inactive and refuses commands",
 }
 
 TEST_CASE("reset and delay move a pending call", "[reactor][delayed_call]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   std::vector<std::string> order;
   DelayedCall first = reactor.callLater(10ms, [&order] { order.emplace_back("first"); });
   DelayedCall second = reactor.callLater(20ms, [&order] { order.emplace_back("second"); });
@@ -104,7 +104,7 @@ TEST_CASE("reset and delay move a pending call", "[reactor][delayed_call]") {
 }
 
 TEST_CASE("Negative and NaN delays are rejected with ValueError", "[reactor][delayed_call]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   const double nan = std::numeric_limits<double>::quiet_NaN();
   REQUIRE_THROWS_AS(reactor.callLater(torsion::Seconds{-1}, [] {}), torsion::ValueError);
   REQUIRE_THROWS_WITH(reactor.callLater(torsion::Seconds{nan}, [] {}), Catch::Contains("NaN"));
@@ -116,7 +116,7 @@ TEST_CASE("Negative and NaN delays are rejected with ValueError", "[reactor][del
 }
 
 TEST_CASE("getDelayedCalls lists exactly the pending calls", "[reactor][delayed_call]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   DelayedCall a = reactor.callLater(1s, [] {});
   DelayedCall b = reactor.callLater(2s, [] {});
   REQUIRE(reactor.getDelayedCalls().size() == 2);
@@ -130,7 +130,7 @@ TEST_CASE("A DelayedCall handle outlives its reactor safely", "[reactor][delayed
   DelayedCall survivor;
   auto token = std::make_shared<int>(1);
   {
-    Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+    ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
     survivor = reactor.callLater(1s, [token] {});
     REQUIRE(token.use_count() == 2);
   }
@@ -141,7 +141,7 @@ TEST_CASE("A DelayedCall handle outlives its reactor safely", "[reactor][delayed
 
 TEST_CASE("Cancelling many calls keeps the queue bounded and the rest in order",
           "[reactor][delayed_call]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   std::vector<DelayedCall> calls;
   std::vector<int> ran;
   for (int i = 0; i < 10000; ++i) {
@@ -171,7 +171,7 @@ TEST_CASE("Cancelling many calls keeps the queue bounded and the rest in order",
 TEST_CASE("An exception thrown by a timer is logged and the reactor keeps running",
           "[reactor][delayed_call]") {
   torsion::test::CapturedLog log;
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   bool later = false;
   reactor.callLater(0s, [] { throw std::runtime_error("timer exploded"); });
   reactor.callLater(5ms, [&] {

@@ -11,12 +11,12 @@
 
 #include <catch2/catch.hpp>
 
-#include <torsion/reactor/reactor.hpp>
+#include <torsion/reactor/reactor_core.hpp>
 
 #include "reactor_test_support.hpp"
 
 using namespace std::chrono_literals;
-using torsion::Reactor;
+using torsion::ReactorCore;
 
 namespace {
 
@@ -34,7 +34,7 @@ torsion::ReactorOptions epollOptions() {
 
 TEST_CASE("The embedding descriptor turns readable when a call falls due",
           "[reactor][embedding]") {
-  Reactor reactor(epollOptions());
+  ReactorCore reactor(epollOptions());
   const int fd = reactor.embeddingDescriptor();
   REQUIRE(fd >= 0);
   bool ran = false;
@@ -52,7 +52,7 @@ TEST_CASE("The embedding descriptor turns readable when a call falls due",
 
 TEST_CASE("The embedding descriptor turns readable for a callFromThread",
           "[reactor][embedding]") {
-  Reactor reactor(epollOptions());
+  ReactorCore reactor(epollOptions());
   const int fd = reactor.embeddingDescriptor();
   bool ran = false;
   std::thread other([&reactor, &ran] { reactor.callFromThread([&ran] { ran = true; }); });
@@ -65,7 +65,7 @@ TEST_CASE("The embedding descriptor turns readable for a callFromThread",
 
 TEST_CASE("The embedding descriptor turns readable for a descriptor registered a moment ago",
           "[reactor][embedding]") {
-  Reactor reactor(epollOptions());
+  ReactorCore reactor(epollOptions());
   const int fd = reactor.embeddingDescriptor();
   std::array<int, 2> fds{};
   REQUIRE(::pipe2(fds.data(), O_NONBLOCK) == 0);
@@ -93,7 +93,7 @@ TEST_CASE("The embedding descriptor turns readable for a descriptor registered a
 }
 
 TEST_CASE("timeUntilNextCall tells a host how long it may sleep", "[reactor][embedding]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   REQUIRE_FALSE(reactor.timeUntilNextCall().has_value());
   auto call = reactor.callLater(10s, [] {});
   auto wait = reactor.timeUntilNextCall();
@@ -107,7 +107,7 @@ TEST_CASE("timeUntilNextCall tells a host how long it may sleep", "[reactor][emb
 }
 
 TEST_CASE("Only the epoll backend offers an embedding descriptor", "[reactor][embedding]") {
-  Reactor poll(torsion::test::quietOptions(torsion::ReactorBackend::kPoll));
+  ReactorCore poll(torsion::test::quietOptions(torsion::ReactorBackend::kPoll));
   REQUIRE(poll.embeddingDescriptor() == -1);
 }
 
@@ -125,7 +125,7 @@ TEST_CASE("The uv backend runs on a host's loop and leaves it usable", "[reactor
   {
     torsion::ReactorOptions options = torsion::test::quietOptions(torsion::ReactorBackend::kUv);
     options.uvLoop = &host;
-    Reactor reactor(options);
+    ReactorCore reactor(options);
     int fired = 0;
     reactor.callLater(20ms, [&] {
       ++fired;

@@ -7,12 +7,12 @@
 #include <catch2/catch.hpp>
 
 #include <torsion/deferred/error.hpp>
-#include <torsion/reactor/reactor.hpp>
+#include <torsion/reactor/reactor_core.hpp>
 
 #include "reactor_test_support.hpp"
 
 using namespace std::chrono_literals;
-using torsion::Reactor;
+using torsion::ReactorCore;
 
 namespace {
 
@@ -71,7 +71,7 @@ struct PipeWriter final : torsion::IWriteDescriptor {
 }  // namespace
 
 TEST_CASE("A reader is called when its descriptor becomes readable", "[reactor][fdset]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   Pipe pipe;
   PipeReader reader;
   reader.fd = pipe.readEnd();
@@ -92,7 +92,7 @@ TEST_CASE("A reader is called when its descriptor becomes readable", "[reactor][
 
 TEST_CASE("A writer is called while its descriptor is writable, until removed",
           "[reactor][fdset]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   Pipe pipe;
   PipeWriter writer;
   writer.fd = pipe.writeEnd();
@@ -110,7 +110,7 @@ TEST_CASE("A writer is called while its descriptor is writable, until removed",
 TEST_CASE("A descriptor registered during a turn is watched at once, one removed gets no "
           "further call",
           "[reactor][fdset]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   Pipe first;
   Pipe second;
   PipeReader a;
@@ -143,7 +143,7 @@ TEST_CASE("A descriptor registered during a turn is watched at once, one removed
 }
 
 TEST_CASE("Bad descriptors are refused with ValueError", "[reactor][fdset]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   PipeReader negative;
   REQUIRE_THROWS_WITH(reactor.addReader(negative), Catch::Contains("negative"));
 
@@ -176,7 +176,7 @@ TEST_CASE("Bad descriptors are refused with ValueError", "[reactor][fdset]") {
 TEST_CASE("A reader that throws is logged and removed, and the loop goes on",
           "[reactor][fdset]") {
   torsion::test::CapturedLog log;
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   Pipe pipe;
   PipeReader reader;
   reader.fd = pipe.readEnd();

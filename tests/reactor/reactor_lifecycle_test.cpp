@@ -8,18 +8,18 @@
 
 #include <torsion/deferred/error.hpp>
 #include <torsion/reactor/errors.hpp>
-#include <torsion/reactor/reactor.hpp>
+#include <torsion/reactor/reactor_core.hpp>
 
 #include "reactor_test_support.hpp"
 
 using namespace std::chrono_literals;
 using torsion::EventPhase;
-using torsion::Reactor;
+using torsion::ReactorCore;
 using torsion::SystemEvent;
 
 TEST_CASE("run returns after stop, and stop outside run is a clear error",
           "[reactor][lifecycle]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   REQUIRE_FALSE(reactor.running());
   REQUIRE_THROWS_AS(reactor.stop(), torsion::ReactorNotRunning);
   bool wasRunning = false;
@@ -34,7 +34,7 @@ TEST_CASE("run returns after stop, and stop outside run is a clear error",
 
 TEST_CASE("Stopping twice is a clear error and the reactor still shuts down",
           "[reactor][lifecycle]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   std::string second;
   reactor.callLater(0s, [&] {
     reactor.stop();
@@ -49,7 +49,7 @@ TEST_CASE("Stopping twice is a clear error and the reactor still shuts down",
 }
 
 TEST_CASE("run inside run is a clear error", "[reactor][lifecycle]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   bool threw = false;
   reactor.callLater(0s, [&] {
     try {
@@ -65,7 +65,7 @@ TEST_CASE("run inside run is a clear error", "[reactor][lifecycle]") {
 
 TEST_CASE("callWhenRunning runs at startup, or on a later turn once running",
           "[reactor][lifecycle]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   std::vector<std::string> log;
   reactor.callWhenRunning([&] {
     log.emplace_back("startup");
@@ -82,7 +82,7 @@ TEST_CASE("callWhenRunning runs at startup, or on a later turn once running",
 
 TEST_CASE("Shutdown triggers run before, during, then after, and a reactor can run again",
           "[reactor][lifecycle]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   std::vector<std::string> log;
   reactor.addSystemEventTrigger(EventPhase::kAfter, SystemEvent::kShutdown,
                                 [&] { log.emplace_back("after"); });
@@ -106,7 +106,7 @@ TEST_CASE("Shutdown triggers run before, during, then after, and a reactor can r
 
 TEST_CASE("A throwing trigger is logged and shutdown completes", "[reactor][lifecycle]") {
   torsion::test::CapturedLog log;
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   bool after = false;
   reactor.addSystemEventTrigger(EventPhase::kBefore, SystemEvent::kShutdown,
                                 [] { throw std::logic_error("bad trigger"); });
@@ -124,7 +124,7 @@ TEST_CASE("SIGTERM stops a running reactor gracefully through its shutdown trigg
   ::sigaction(SIGTERM, nullptr, &before);  // Catch2 installs its own; run() must restore it
   torsion::ReactorOptions options;
   options.backend = torsion::test::anyBackend();
-  Reactor reactor(options);  // installs signal handlers
+  ReactorCore reactor(options);  // installs signal handlers
   bool shutdownRan = false;
   reactor.addSystemEventTrigger(EventPhase::kBefore, SystemEvent::kShutdown,
                                 [&] { shutdownRan = true; });
@@ -138,13 +138,13 @@ TEST_CASE("SIGTERM stops a running reactor gracefully through its shutdown trigg
 }
 
 TEST_CASE("A zero-delay call made by a timer runs after pending I/O", "[reactor][lifecycle]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   std::array<int, 2> fds{};
   REQUIRE(::pipe(fds.data()) == 0);
   struct Reader final : torsion::IReadDescriptor {
     int fd;
     std::vector<std::string>* log;
-    torsion::Reactor* reactor;
+    torsion::ReactorCore* reactor;
     [[nodiscard]] int fileno() const override { return fd; }
     void doRead() override {
       char c = 0;
@@ -174,7 +174,7 @@ TEST_CASE("A zero-delay call made by a timer runs after pending I/O", "[reactor]
 }
 
 TEST_CASE("iterate runs one turn for a host that drives the loop", "[reactor][lifecycle]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   int calls = 0;
   reactor.callLater(0s, [&calls] { ++calls; });
   reactor.callLater(1h, [&calls] { ++calls; });
@@ -186,7 +186,7 @@ TEST_CASE("iterate runs one turn for a host that drives the loop", "[reactor][li
 }
 
 TEST_CASE("iterate waits for a due call but no longer than its timeout", "[reactor][lifecycle]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   bool ran = false;
   reactor.callLater(20ms, [&ran] { ran = true; });
   const double start = reactor.seconds();
@@ -209,11 +209,11 @@ TEST_CASE("The backend comes from the options, else from TORSION_REACTOR",
   {
     torsion::ReactorOptions options;
     options.installSignalHandlers = false;
-    Reactor reactor(options);
+    ReactorCore reactor(options);
     REQUIRE(reactor.backend() == torsion::ReactorBackend::kPoll);
   }
   ::setenv("TORSION_REACTOR", "select", 1);
-  REQUIRE_THROWS_WITH(Reactor(torsion::ReactorOptions{}), Catch::StartsWith("TORSION_REACTOR: "));
+  REQUIRE_THROWS_WITH(ReactorCore(torsion::ReactorOptions{}), Catch::StartsWith("TORSION_REACTOR: "));
   ::unsetenv("TORSION_REACTOR");
   REQUIRE(torsion::defaultReactorBackend() == torsion::ReactorBackend::kEpoll);
 }

@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <torsion/deferred/log_publisher.hpp>
-#include <torsion/reactor/reactor.hpp>
+#include <torsion/reactor/reactor_core.hpp>
 
 namespace torsion::test {
 
@@ -26,7 +26,7 @@ inline ReactorOptions quietOptions(ReactorBackend backend) {
 
 /// Runs `reactor` until it stops, failing the test if that takes longer than `limit`.
 /// The guard is the reactor's own timer, so a hung test ends instead of blocking CI.
-inline void runBounded(Reactor& reactor, Seconds limit = std::chrono::seconds{10}) {
+inline void runBounded(ReactorCore& reactor, Seconds limit = std::chrono::seconds{10}) {
   bool timedOut = false;
   DelayedCall guard = reactor.callLater(limit, [&reactor, &timedOut] {
     timedOut = true;

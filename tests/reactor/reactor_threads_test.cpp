@@ -7,16 +7,16 @@
 #include <catch2/catch.hpp>
 
 #include <torsion/deferred/error.hpp>
-#include <torsion/reactor/reactor.hpp>
+#include <torsion/reactor/reactor_core.hpp>
 
 #include "reactor_test_support.hpp"
 
 using namespace std::chrono_literals;
-using torsion::Reactor;
+using torsion::ReactorCore;
 
 TEST_CASE("callFromThread wakes a sleeping loop and runs calls in FIFO order per thread",
           "[reactor][threads]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   constexpr int kThreads = 4;
   constexpr int kCalls = 500;
   std::map<int, std::vector<int>> seen;  // touched only on the reactor thread
@@ -55,7 +55,7 @@ TEST_CASE("callFromThread wakes a sleeping loop and runs calls in FIFO order per
 }
 
 TEST_CASE("callFromThread from the reactor thread runs on a later turn", "[reactor][threads]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   std::vector<int> log;
   reactor.callLater(0s, [&] {
     reactor.callFromThread([&] {
@@ -72,7 +72,7 @@ TEST_CASE("callInThread runs work off the reactor thread with a bounded pool",
           "[reactor][threads]") {
   torsion::ReactorOptions options = torsion::test::quietOptions(torsion::test::anyBackend());
   options.threadPoolSize = 2;
-  Reactor reactor(options);
+  ReactorCore reactor(options);
   const auto reactorThread = std::this_thread::get_id();
   std::atomic<int> running{0};
   std::atomic<int> maxRunning{0};
@@ -111,7 +111,7 @@ TEST_CASE("callInThread runs work off the reactor thread with a bounded pool",
 
 TEST_CASE("Work queued with callInThread finishes before shutdown completes",
           "[reactor][threads]") {
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   std::atomic<int> finished{0};
   reactor.callWhenRunning([&] {
     for (int i = 0; i < 8; ++i) {
@@ -129,7 +129,7 @@ TEST_CASE("Work queued with callInThread finishes before shutdown completes",
 TEST_CASE("Exceptions from thread calls are logged and the reactor keeps running",
           "[reactor][threads]") {
   torsion::test::CapturedLog log;
-  Reactor reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   reactor.callWhenRunning([&] {
     reactor.callInThread([&reactor] {
       reactor.callFromThread([] { throw std::runtime_error("from-thread failure"); });

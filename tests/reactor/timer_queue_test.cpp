@@ -1,4 +1,4 @@
-// White-box tests of the timer structure shared by the Reactor and the fake Clock.
+// White-box tests of the timer structure shared by the ReactorCore and the fake Clock.
 #include <string>
 #include <vector>
 

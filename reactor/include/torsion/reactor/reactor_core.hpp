@@ -16,7 +16,7 @@ struct uv_loop_s;
 
 namespace torsion {
 
-/// The readiness multiplexers a Reactor can run on.
+/// The readiness multiplexers a reactor can run on.
 enum class ReactorBackend {
   kEpoll,  ///< Linux epoll: the fast path, and the one whose descriptor a host loop can poll
   kPoll,   ///< POSIX poll(2): portable, O(n) per turn
@@ -34,7 +34,7 @@ enum class ReactorBackend {
 /// @throws ValueError if TORSION_REACTOR holds anything else.
 [[nodiscard]] ReactorBackend defaultReactorBackend();
 
-/// How to build a Reactor.
+/// How to build a reactor.
 struct ReactorOptions {
   /// The backend; when empty, `defaultReactorBackend()` picks it.
   std::optional<ReactorBackend> backend;
@@ -58,30 +58,33 @@ class ReactorImpl;
 }  // namespace detail
 
 /// The event loop: turns readiness on file descriptors into calls, runs timers, and carries
-/// work between threads (Twisted's reactor).
+/// work between threads (the part of Twisted's reactor that knows nothing of sockets).
 ///
-/// A Reactor is a thin composition of a poller backend, the timer queue, a waker for
-/// `callFromThread`, a signal watcher and a thread pool; its API is sliced into the IReactor*
-/// interfaces so code can ask for just the part it needs (`IReactorTime&` for a timeout).
+/// `torsion::Reactor` (transports/) is a ReactorCore that also listens and connects (TCP, UDP,
+/// UNIX); programs usually make one of those. A ReactorCore alone serves code that needs only
+/// time, threads and descriptors. It is a thin composition of a poller backend, the timer queue,
+/// a waker for `callFromThread`, a signal watcher and a thread pool; its API is sliced into the
+/// IReactor* interfaces so code can ask for just the part it needs (`IReactorTime&` for a
+/// timeout).
 ///
 /// Example:
-///     torsion::Reactor reactor;
+///     torsion::ReactorCore reactor;
 ///     reactor.callLater(1s, [&reactor] { reactor.stop(); });
 ///     reactor.run();
 ///
-/// Ownership: the application owns the Reactor (as a value or a unique_ptr); there is no global
+/// Ownership: the application owns the reactor (as a value or a unique_ptr); there is no global
 /// reactor. It must outlive everything registered with it.
 /// Thread: every method runs on the thread that runs the reactor, except `callFromThread` and
 /// `callInThread`, which any thread may call.
-class Reactor final : public IReactorTime,
-                      public IReactorCore,
-                      public IReactorFDSet,
-                      public IReactorThreads {
+class ReactorCore : public IReactorTime,
+                    public IReactorCore,
+                    public IReactorFDSet,
+                    public IReactorThreads {
  public:
   /// Builds a reactor; see ReactorOptions.
   /// @throws ValueError for a bad TORSION_REACTOR; SystemError if the backend cannot start.
-  explicit Reactor(ReactorOptions options = {});
-  ~Reactor() override;
+  explicit ReactorCore(ReactorOptions options = {});
+  ~ReactorCore() override;
 
   /// The backend this reactor runs on.
   [[nodiscard]] ReactorBackend backend() const noexcept;
@@ -124,10 +127,10 @@ class Reactor final : public IReactorTime,
   /// scheduled, 0 when something is due now.
   [[nodiscard]] std::optional<Seconds> timeUntilNextCall();
 
-  Reactor(const Reactor&) = delete;
-  Reactor& operator=(const Reactor&) = delete;
-  Reactor(Reactor&&) = delete;
-  Reactor& operator=(Reactor&&) = delete;
+  ReactorCore(const ReactorCore&) = delete;
+  ReactorCore& operator=(const ReactorCore&) = delete;
+  ReactorCore(ReactorCore&&) = delete;
+  ReactorCore& operator=(ReactorCore&&) = delete;
 
  private:
   std::unique_ptr<detail::ReactorImpl> impl_;
