@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Checks ARCHITECTURE's dependency arrows by grepping #include lines (STYLE.md rule 2):
+#   deferred/   includes nothing else of torsion's;
+#   reactor/    includes only deferred/ and itself;
+#   transports/ includes only deferred/, reactor/ and itself;
+#   protocols/  takes from reactor/ and transports/ only interfaces (i*.hpp) and value types.
+# Prints each violation and exits 1 if there is any.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+status=0
+violations() {  # module, allowed-include regex
+  local module=$1 allowed=$2
+  [ -d "$module" ] || return 0
+  local bad
+  bad=$(grep -rnE '#include <torsion/' "$module" | grep -vE "#include <torsion/($allowed)" || true)
+  if [ -n "$bad" ]; then
+    echo "$module/ includes what its layer may not:"
+    echo "$bad"
+    status=1
+  fi
+}
+
+violations deferred 'deferred/'
+violations reactor 'deferred/|reactor/'
+violations transports 'deferred/|reactor/|transports/'
+violations protocols 'deferred/|protocols/|reactor/(i[a-z_]*|delayed_call|errors)\.hpp|transports/(i[a-z_]*|address|errors)\.hpp'
+exit $status
