@@ -35,17 +35,32 @@ std::uint64_t countPrimesBelow(std::uint64_t limit) {
   return count;
 }
 
-// Prints a tick every 200 ms by rescheduling itself; stops the reactor after `ticks` ticks.
-struct Ticker {
+// The tour's state. It lives in main's frame, which outlives the reactor's run, so the calls
+// it schedules may capture `this`.
+struct Tour {
   torsion::ReactorCore& reactor;
-  int remaining;
+  int ticksLeft;
+  bool workerDone = false;
   double start = reactor.seconds();
 
+  // Prints a tick every 200 ms by rescheduling itself.
   void tick() {
-    fmt::print("tick at +{:.1f}s ({} to go)\n", reactor.seconds() - start, --remaining);
-    if (remaining > 0) {
+    fmt::print("tick at +{:.1f}s ({} to go)\n", reactor.seconds() - start, --ticksLeft);
+    if (ticksLeft > 0) {
       reactor.callLater(200ms, [this] { tick(); });
-    } else {
+    }
+    stopWhenDone();
+  }
+
+  // Runs on the reactor thread, handed over by callFromThread.
+  void workerFinished(std::uint64_t primes) {
+    fmt::print("a worker thread counted {} primes\n", primes);
+    workerDone = true;
+    stopWhenDone();
+  }
+
+  void stopWhenDone() {
+    if (ticksLeft == 0 && workerDone) {
       reactor.stop();
     }
   }
@@ -65,15 +80,16 @@ int main(int argc, char** argv) {
   // callWhenRunning: runs once the loop has started.
   reactor.callWhenRunning([] { fmt::print("the reactor is running\n"); });
 
+  Tour tour{reactor, ticks};
+
   // callInThread + callFromThread: heavy work on the pool, the result back on the loop thread.
-  reactor.callInThread([&reactor] {
+  reactor.callInThread([&reactor, &tour] {
     const std::uint64_t primes = countPrimesBelow(200'000);
-    reactor.callFromThread([primes] { fmt::print("a worker thread counted {} primes\n", primes); });
+    reactor.callFromThread([&tour, primes] { tour.workerFinished(primes); });
   });
 
-  // callLater, repeatedly: the ticker owns nothing and lives as long as main's frame.
-  Ticker ticker{reactor, ticks};
-  reactor.callLater(100ms, [&ticker] { ticker.tick(); });
+  // callLater: the first tick; each tick schedules the next.
+  reactor.callLater(100ms, [&tour] { tour.tick(); });
 
   // Shutdown triggers run when stop() is called (or on Ctrl-C).
   reactor.addSystemEventTrigger(torsion::EventPhase::kBefore, torsion::SystemEvent::kShutdown,
