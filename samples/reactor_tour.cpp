@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <memory>
 
-#include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <torsion/reactor/reactor_core.hpp>
 

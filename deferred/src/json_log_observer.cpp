@@ -42,10 +42,10 @@ std::string jsonQuote(std::string_view text) {
 }
 
 void JsonLogObserver::observe(const LogEvent& event) {
-  std::string line = fmt::format(R"({{"time":{},"level":{},"namespace":{},"message":{})",
-                                 jsonQuote(detail::formatLogTime(event.time)),
-                                 jsonQuote(levelName(event.level)), jsonQuote(event.logNamespace),
-                                 jsonQuote(event.message));
+  std::string line =
+      fmt::format(R"({{"time":{},"level":{},"namespace":{},"message":{})",
+                  jsonQuote(detail::formatLogTime(event.time)), jsonQuote(levelName(event.level)),
+                  jsonQuote(event.logNamespace), jsonQuote(event.message));
   if (!event.fields.empty()) {
     line += R"(,"fields":{)";
     bool first = true;

@@ -1,9 +1,10 @@
 #include <chrono>
-#include <cxxabi.h>
 #include <exception>
 #include <memory>
 #include <string>
 #include <typeinfo>
+
+#include <cxxabi.h>
 
 #include <torsion/deferred/logger.hpp>
 

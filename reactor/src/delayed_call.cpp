@@ -68,9 +68,13 @@ void DelayedCall::delay(Seconds extra) {
   queue_->delayBy(slot_, extra.count());
 }
 
-bool DelayedCall::active() const noexcept { return queue_ != nullptr && queue_->active(slot_); }
+bool DelayedCall::active() const noexcept {
+  return queue_ != nullptr && queue_->active(slot_);
+}
 
-bool DelayedCall::called() const noexcept { return queue_ != nullptr && queue_->called(slot_); }
+bool DelayedCall::called() const noexcept {
+  return queue_ != nullptr && queue_->called(slot_);
+}
 
 bool DelayedCall::cancelled() const noexcept {
   return queue_ != nullptr && queue_->cancelled(slot_);

@@ -1,5 +1,3 @@
-#include <torsion/reactor/reactor_core.hpp>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -9,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <torsion/deferred/error.hpp>
+#include <torsion/reactor/reactor_core.hpp>
 
 #include "reactor_impl.hpp"
 
@@ -51,24 +50,33 @@ ReactorCore::ReactorCore(ReactorOptions options)
 
 ReactorCore::~ReactorCore() = default;
 
-ReactorBackend ReactorCore::backend() const noexcept { return impl_->backend(); }
+ReactorBackend ReactorCore::backend() const noexcept {
+  return impl_->backend();
+}
 
 double ReactorCore::seconds() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 DelayedCall ReactorCore::callLater(Seconds delay, UniqueFunction<void()> fn) {
   return impl_->callLater(seconds(), delay, std::move(fn));
 }
 
-std::vector<DelayedCall> ReactorCore::getDelayedCalls() const { return impl_->getDelayedCalls(); }
+std::vector<DelayedCall> ReactorCore::getDelayedCalls() const {
+  return impl_->getDelayedCalls();
+}
 
-void ReactorCore::run() { impl_->run(); }
+void ReactorCore::run() {
+  impl_->run();
+}
 
-void ReactorCore::stop() { impl_->stop(); }
+void ReactorCore::stop() {
+  impl_->stop();
+}
 
-bool ReactorCore::running() const noexcept { return impl_->running(); }
+bool ReactorCore::running() const noexcept {
+  return impl_->running();
+}
 
 void ReactorCore::iterate(Seconds timeout) {
   detail::checkDelay(timeout, "ReactorCore::iterate");
@@ -80,32 +88,56 @@ TriggerId ReactorCore::callWhenRunning(UniqueFunction<void()> fn) {
 }
 
 TriggerId ReactorCore::addSystemEventTrigger(EventPhase phase, SystemEvent event,
-                                         UniqueFunction<void()> fn) {
+                                             UniqueFunction<void()> fn) {
   return impl_->addTrigger(phase, event, std::move(fn), false);
 }
 
-void ReactorCore::removeSystemEventTrigger(TriggerId id) { impl_->removeTrigger(id); }
+void ReactorCore::removeSystemEventTrigger(TriggerId id) {
+  impl_->removeTrigger(id);
+}
 
-void ReactorCore::addReader(IReadDescriptor& reader) { impl_->addReader(reader); }
+void ReactorCore::addReader(IReadDescriptor& reader) {
+  impl_->addReader(reader);
+}
 
-void ReactorCore::addWriter(IWriteDescriptor& writer) { impl_->addWriter(writer); }
+void ReactorCore::addWriter(IWriteDescriptor& writer) {
+  impl_->addWriter(writer);
+}
 
-void ReactorCore::removeReader(IReadDescriptor& reader) { impl_->removeReader(reader); }
+void ReactorCore::removeReader(IReadDescriptor& reader) {
+  impl_->removeReader(reader);
+}
 
-void ReactorCore::removeWriter(IWriteDescriptor& writer) { impl_->removeWriter(writer); }
+void ReactorCore::removeWriter(IWriteDescriptor& writer) {
+  impl_->removeWriter(writer);
+}
 
-bool ReactorCore::isReading(const IReadDescriptor& reader) const { return impl_->isReading(reader); }
+bool ReactorCore::isReading(const IReadDescriptor& reader) const {
+  return impl_->isReading(reader);
+}
 
-bool ReactorCore::isWriting(const IWriteDescriptor& writer) const { return impl_->isWriting(writer); }
+bool ReactorCore::isWriting(const IWriteDescriptor& writer) const {
+  return impl_->isWriting(writer);
+}
 
-void ReactorCore::callFromThread(UniqueFunction<void()> fn) { impl_->callFromThread(std::move(fn)); }
+void ReactorCore::callFromThread(UniqueFunction<void()> fn) {
+  impl_->callFromThread(std::move(fn));
+}
 
-void ReactorCore::callInThread(UniqueFunction<void()> fn) { impl_->callInThread(std::move(fn)); }
+void ReactorCore::callInThread(UniqueFunction<void()> fn) {
+  impl_->callInThread(std::move(fn));
+}
 
-void ReactorCore::suggestThreadPoolSize(std::size_t size) { impl_->suggestThreadPoolSize(size); }
+void ReactorCore::suggestThreadPoolSize(std::size_t size) {
+  impl_->suggestThreadPoolSize(size);
+}
 
-int ReactorCore::embeddingDescriptor() { return impl_->embeddingDescriptor(); }
+int ReactorCore::embeddingDescriptor() {
+  return impl_->embeddingDescriptor();
+}
 
-std::optional<Seconds> ReactorCore::timeUntilNextCall() { return impl_->timeUntilNextCall(); }
+std::optional<Seconds> ReactorCore::timeUntilNextCall() {
+  return impl_->timeUntilNextCall();
+}
 
 }  // namespace torsion

@@ -77,7 +77,9 @@ DelayedCall ReactorImpl::callLater(double now, Seconds delay, UniqueFunction<voi
   return timers_->add(now + delay.count(), std::move(fn));
 }
 
-std::vector<DelayedCall> ReactorImpl::getDelayedCalls() const { return timers_->pendingCalls(); }
+std::vector<DelayedCall> ReactorImpl::getDelayedCalls() const {
+  return timers_->pendingCalls();
+}
 
 void ReactorImpl::runDueCalls() {
   // Calls scheduled from here on (a zero-delay call made by a running call, say) get a sequence
@@ -140,8 +142,10 @@ void ReactorImpl::run() {
     throw ReactorAlreadyRunning("run: the reactor is already running");
   }
   state_ = State::kRunning;
+
   struct Cleanup {
     ReactorImpl& self;
+
     ~Cleanup() {
       if (self.isReading(self.signals_)) {
         self.removeReader(self.signals_);
@@ -150,6 +154,7 @@ void ReactorImpl::run() {
       self.state_ = State::kStopped;
     }
   } cleanup{*this};
+
   if (installSignalHandlers_) {
     signals_.install();
     addReader(signals_);

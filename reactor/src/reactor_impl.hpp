@@ -35,11 +35,12 @@ class ReactorImpl {
 
   void run();
   void stop();
+
   [[nodiscard]] bool running() const noexcept { return state_ != State::kStopped; }
+
   void iterate(std::optional<double> timeout);
   TriggerId callWhenRunning(UniqueFunction<void()> fn);
-  TriggerId addTrigger(EventPhase phase, SystemEvent event, UniqueFunction<void()> fn,
-                       bool once);
+  TriggerId addTrigger(EventPhase phase, SystemEvent event, UniqueFunction<void()> fn, bool once);
   void removeTrigger(TriggerId id);
 
   void addReader(IReadDescriptor& reader);
@@ -50,7 +51,9 @@ class ReactorImpl {
   [[nodiscard]] bool isWriting(const IWriteDescriptor& writer) const;
 
   void callFromThread(UniqueFunction<void()> fn) { waker_.push(std::move(fn)); }
+
   void callInThread(UniqueFunction<void()> fn) { pool_.callInThread(std::move(fn)); }
+
   void suggestThreadPoolSize(std::size_t size);
 
   int embeddingDescriptor();

@@ -40,14 +40,18 @@ SignalWatcher::SignalWatcher(UniqueFunction<void(int)> onSignal) : onSignal_(std
   writeEnd_.reset(fds[1]);
 }
 
-SignalWatcher::~SignalWatcher() { uninstall(); }
+SignalWatcher::~SignalWatcher() {
+  uninstall();
+}
 
 void SignalWatcher::install() {
   int expected = -1;
   if (!gSignalPipe.compare_exchange_strong(expected, writeEnd_.get())) {
     throw Error("another reactor already handles SIGINT/SIGTERM in this process");
   }
+
   struct sigaction action {};
+
   action.sa_handler = &onSignalHandler;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;

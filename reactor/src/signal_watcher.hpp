@@ -28,6 +28,7 @@ class SignalWatcher final : public IReadDescriptor {
   void uninstall() noexcept;
 
   [[nodiscard]] int fileno() const override { return readEnd_.get(); }
+
   void doRead() override;
 
   SignalWatcher(const SignalWatcher&) = delete;

@@ -6,7 +6,9 @@ namespace torsion::detail {
 
 ThreadPool::ThreadPool(std::size_t maxThreads) : maxThreads_(maxThreads) {}
 
-ThreadPool::~ThreadPool() { stop(); }
+ThreadPool::~ThreadPool() {
+  stop();
+}
 
 void ThreadPool::callInThread(UniqueFunction<void()> fn) {
   std::lock_guard lock(mutex_);
@@ -66,4 +68,3 @@ std::size_t ThreadPool::threadCount() {
 }
 
 }  // namespace torsion::detail
-

@@ -35,7 +35,9 @@ void checkDelay(Seconds delay, const char* what) {
   }
 }
 
-void TimerQueue::Release::operator()(TimerQueue* queue) const noexcept { queue->orphan(); }
+void TimerQueue::Release::operator()(TimerQueue* queue) const noexcept {
+  queue->orphan();
+}
 
 TimerQueue::Owner TimerQueue::create(const IReactorTime& clock) {
   return Owner(new TimerQueue(clock));  // NOLINT(cppcoreguidelines-owning-memory): Owner frees it
@@ -209,7 +211,9 @@ bool TimerQueue::cancelled(std::uint32_t index) const noexcept {
   return slots_[index].state == State::kCancelled;
 }
 
-double TimerQueue::deadline(std::uint32_t index) const noexcept { return slots_[index].deadline; }
+double TimerQueue::deadline(std::uint32_t index) const noexcept {
+  return slots_[index].deadline;
+}
 
 void TimerQueue::acquire(std::uint32_t index) noexcept {
   ++slots_[index].handles;

@@ -82,9 +82,9 @@ class TimerQueue {
   struct Slot {
     UniqueFunction<void()> fn;
     double deadline = 0;
-    std::uint64_t seq = 0;        // sequence of this call's live heap entry
-    std::uint32_t handles = 0;    // DelayedCall handles referring to the slot
-    std::uint32_t nextFree = 0;   // free-list link while kFree
+    std::uint64_t seq = 0;       // sequence of this call's live heap entry
+    std::uint32_t handles = 0;   // DelayedCall handles referring to the slot
+    std::uint32_t nextFree = 0;  // free-list link while kFree
     State state = State::kFree;
   };
 
@@ -95,6 +95,7 @@ class TimerQueue {
   };
 
   explicit TimerQueue(const IReactorTime& clock) : clock_(&clock) {}
+
   ~TimerQueue() = default;
 
   [[nodiscard]] bool stale(const Entry& entry) const noexcept;

@@ -10,19 +10,25 @@ namespace torsion::detail {
 class UniqueFd {
  public:
   UniqueFd() noexcept = default;
+
   explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+
   UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
   UniqueFd& operator=(UniqueFd&& other) noexcept {
     if (this != &other) {
       reset(std::exchange(other.fd_, -1));
     }
     return *this;
   }
+
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
+
   ~UniqueFd() { reset(); }
 
   [[nodiscard]] int get() const noexcept { return fd_; }
+
   [[nodiscard]] bool valid() const noexcept { return fd_ >= 0; }
 
   void reset(int fd = -1) noexcept {

@@ -15,6 +15,7 @@ namespace {
 
 struct RecordingObserver final : torsion::ILogObserver {
   std::vector<torsion::LogEvent> events;
+
   void observe(const torsion::LogEvent& event) override { events.push_back(event); }
 };
 
@@ -73,14 +74,17 @@ TEST_CASE("A removed observer sees nothing more", "[deferred][logger]") {
 TEST_CASE("An observer that logs while observing does not recurse", "[deferred][logger]") {
   torsion::LogPublisher publisher;
   publisher.removeDefaultObserver();
+
   struct Echoing final : torsion::ILogObserver {
     torsion::LogPublisher* publisher = nullptr;
     int seen = 0;
+
     void observe(const torsion::LogEvent& event) override {
       ++seen;
       torsion::Logger(event.logNamespace, *publisher).info("echo");
     }
   } echoing;
+
   echoing.publisher = &publisher;
   torsion::ScopedLogObserver scope(publisher, echoing);
   torsion::Logger("test", publisher).info("once");
@@ -134,10 +138,9 @@ TEST_CASE("JsonLogObserver writes one escaped JSON object per line", "[deferred]
   event.message = "said \"hi\"\n";
   event.fields = {{"peer", "127.0.0.1:5"}};
   observer.observe(event);
-  CHECK(out.str() ==
-        R"({"time":"1970-01-01T00:00:00.000Z","level":"info","namespace":"chat",)"
-        R"("message":"said \"hi\"\n","fields":{"peer":"127.0.0.1:5"}})"
-        "\n");
+  CHECK(out.str() == R"({"time":"1970-01-01T00:00:00.000Z","level":"info","namespace":"chat",)"
+                     R"("message":"said \"hi\"\n","fields":{"peer":"127.0.0.1:5"}})"
+                     "\n");
 }
 
 TEST_CASE("parseLogLevel accepts level names and rejects others clearly", "[deferred][logger]") {

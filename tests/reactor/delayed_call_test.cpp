@@ -57,9 +57,10 @@ TEST_CASE("A call does not run before its deadline", "[reactor][delayed_call]") 
   REQUIRE_FALSE(call.active());
 }
 
-TEST_CASE("Cancelling twice raises AlreadyCancelled and cancelling after the call raises "
-          "AlreadyCalled",
-          "[reactor][delayed_call]") {
+TEST_CASE(
+    "Cancelling twice raises AlreadyCancelled and cancelling after the call raises "
+    "AlreadyCalled",
+    "[reactor][delayed_call]") {
   ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   bool ran = false;
   DelayedCall cancelled = reactor.callLater(1s, [&ran] { ran = true; });
@@ -145,9 +146,8 @@ TEST_CASE("Cancelling many calls keeps the queue bounded and the rest in order",
   std::vector<DelayedCall> calls;
   std::vector<int> ran;
   for (int i = 0; i < 10000; ++i) {
-    calls.push_back(reactor.callLater(torsion::Seconds{0.001 + i * 1e-6}, [&ran, i] {
-      ran.push_back(i);
-    }));
+    calls.push_back(
+        reactor.callLater(torsion::Seconds{0.001 + i * 1e-6}, [&ran, i] { ran.push_back(i); }));
   }
   for (int i = 0; i < 10000; ++i) {
     if (i % 10 != 0) {

@@ -7,9 +7,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
-#include <uv.h>
 
 #include <catch2/catch.hpp>
+#include <uv.h>
 
 #include <torsion/reactor/reactor_core.hpp>
 
@@ -32,8 +32,7 @@ torsion::ReactorOptions epollOptions() {
 
 }  // namespace
 
-TEST_CASE("The embedding descriptor turns readable when a call falls due",
-          "[reactor][embedding]") {
+TEST_CASE("The embedding descriptor turns readable when a call falls due", "[reactor][embedding]") {
   ReactorCore reactor(epollOptions());
   const int fd = reactor.embeddingDescriptor();
   REQUIRE(fd >= 0);
@@ -50,8 +49,7 @@ TEST_CASE("The embedding descriptor turns readable when a call falls due",
   REQUIRE(std::chrono::steady_clock::now() - start >= 30ms);
 }
 
-TEST_CASE("The embedding descriptor turns readable for a callFromThread",
-          "[reactor][embedding]") {
+TEST_CASE("The embedding descriptor turns readable for a callFromThread", "[reactor][embedding]") {
   ReactorCore reactor(epollOptions());
   const int fd = reactor.embeddingDescriptor();
   bool ran = false;
@@ -70,10 +68,13 @@ TEST_CASE("The embedding descriptor turns readable for a descriptor registered a
   std::array<int, 2> fds{};
   REQUIRE(::pipe2(fds.data(), O_NONBLOCK) == 0);
   REQUIRE(::write(fds[1], "x", 1) == 1);  // ready before it is even registered
+
   struct Reader final : torsion::IReadDescriptor {
     int fd = -1;
     int reads = 0;
+
     [[nodiscard]] int fileno() const override { return fd; }
+
     void doRead() override {
       char c = 0;
       while (::read(fd, &c, 1) == 1) {
@@ -81,6 +82,7 @@ TEST_CASE("The embedding descriptor turns readable for a descriptor registered a
       }
     }
   } reader;
+
   reader.fd = fds[0];
   REQUIRE_FALSE(hostWaits(fd, 0));
   reactor.addReader(reader);  // outside any turn, from the host's code

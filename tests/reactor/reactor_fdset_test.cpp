@@ -19,18 +19,21 @@ namespace {
 // A non-blocking pipe that closes itself.
 struct Pipe {
   std::array<int, 2> fds{-1, -1};
-  Pipe() {
-    REQUIRE(::pipe2(fds.data(), O_NONBLOCK | O_CLOEXEC) == 0);
-  }
+
+  Pipe() { REQUIRE(::pipe2(fds.data(), O_NONBLOCK | O_CLOEXEC) == 0); }
+
   ~Pipe() {
     ::close(fds[0]);
     ::close(fds[1]);
   }
+
   Pipe(const Pipe&) = delete;
   Pipe& operator=(const Pipe&) = delete;
   Pipe(Pipe&&) = delete;
   Pipe& operator=(Pipe&&) = delete;
+
   [[nodiscard]] int readEnd() const { return fds[0]; }
+
   [[nodiscard]] int writeEnd() const { return fds[1]; }
 };
 
@@ -39,7 +42,9 @@ struct PipeReader final : torsion::IReadDescriptor {
   int fd = -1;
   std::string received;
   torsion::UniqueFunction<void(PipeReader&)> onData;
+
   [[nodiscard]] int fileno() const override { return fd; }
+
   void doRead() override {
     std::array<char, 256> buf{};
     for (;;) {
@@ -59,7 +64,9 @@ struct PipeWriter final : torsion::IWriteDescriptor {
   int fd = -1;
   int writable = 0;
   torsion::UniqueFunction<void(PipeWriter&)> onWritable;
+
   [[nodiscard]] int fileno() const override { return fd; }
+
   void doWrite() override {
     ++writable;
     if (onWritable) {
@@ -107,9 +114,10 @@ TEST_CASE("A writer is called while its descriptor is writable, until removed",
   REQUIRE(writer.writable == 3);  // no call after removal
 }
 
-TEST_CASE("A descriptor registered during a turn is watched at once, one removed gets no "
-          "further call",
-          "[reactor][fdset]") {
+TEST_CASE(
+    "A descriptor registered during a turn is watched at once, one removed gets no "
+    "further call",
+    "[reactor][fdset]") {
   ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   Pipe first;
   Pipe second;
@@ -173,8 +181,7 @@ TEST_CASE("Bad descriptors are refused with ValueError", "[reactor][fdset]") {
   reactor.removeReader(first);
 }
 
-TEST_CASE("A reader that throws is logged and removed, and the loop goes on",
-          "[reactor][fdset]") {
+TEST_CASE("A reader that throws is logged and removed, and the loop goes on", "[reactor][fdset]") {
   torsion::test::CapturedLog log;
   ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   Pipe pipe;

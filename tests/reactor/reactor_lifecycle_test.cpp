@@ -17,8 +17,7 @@ using torsion::EventPhase;
 using torsion::ReactorCore;
 using torsion::SystemEvent;
 
-TEST_CASE("run returns after stop, and stop outside run is a clear error",
-          "[reactor][lifecycle]") {
+TEST_CASE("run returns after stop, and stop outside run is a clear error", "[reactor][lifecycle]") {
   ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   REQUIRE_FALSE(reactor.running());
   REQUIRE_THROWS_AS(reactor.stop(), torsion::ReactorNotRunning);
@@ -110,8 +109,7 @@ TEST_CASE("A throwing trigger is logged and shutdown completes", "[reactor][life
   bool after = false;
   reactor.addSystemEventTrigger(EventPhase::kBefore, SystemEvent::kShutdown,
                                 [] { throw std::logic_error("bad trigger"); });
-  reactor.addSystemEventTrigger(EventPhase::kAfter, SystemEvent::kShutdown,
-                                [&] { after = true; });
+  reactor.addSystemEventTrigger(EventPhase::kAfter, SystemEvent::kShutdown, [&] { after = true; });
   reactor.callLater(0s, [&] { reactor.stop(); });
   torsion::test::runBounded(reactor);
   REQUIRE(after);
@@ -121,6 +119,7 @@ TEST_CASE("A throwing trigger is logged and shutdown completes", "[reactor][life
 TEST_CASE("SIGTERM stops a running reactor gracefully through its shutdown triggers",
           "[reactor][lifecycle][signals]") {
   struct sigaction before {};
+
   ::sigaction(SIGTERM, nullptr, &before);  // Catch2 installs its own; run() must restore it
   torsion::ReactorOptions options;
   options.backend = torsion::test::anyBackend();
@@ -131,8 +130,10 @@ TEST_CASE("SIGTERM stops a running reactor gracefully through its shutdown trigg
   reactor.callLater(0s, [] { ::kill(::getpid(), SIGTERM); });
   torsion::test::runBounded(reactor);
   REQUIRE(shutdownRan);
+
   // run() restored the previous disposition.
   struct sigaction after {};
+
   ::sigaction(SIGTERM, nullptr, &after);
   REQUIRE(after.sa_handler == before.sa_handler);
 }
@@ -141,11 +142,14 @@ TEST_CASE("A zero-delay call made by a timer runs after pending I/O", "[reactor]
   ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
   std::array<int, 2> fds{};
   REQUIRE(::pipe(fds.data()) == 0);
+
   struct Reader final : torsion::IReadDescriptor {
     int fd;
     std::vector<std::string>* log;
     torsion::ReactorCore* reactor;
+
     [[nodiscard]] int fileno() const override { return fd; }
+
     void doRead() override {
       char c = 0;
       REQUIRE(::read(fd, &c, 1) == 1);
@@ -153,6 +157,7 @@ TEST_CASE("A zero-delay call made by a timer runs after pending I/O", "[reactor]
       reactor->removeReader(*this);
     }
   };
+
   std::vector<std::string> log;
   Reader reader;
   reader.fd = fds[0];
@@ -197,13 +202,12 @@ TEST_CASE("iterate waits for a due call but no longer than its timeout", "[react
   REQUIRE(reactor.seconds() - start >= 0.02);
 }
 
-TEST_CASE("The backend comes from the options, else from TORSION_REACTOR",
-          "[reactor][lifecycle]") {
+TEST_CASE("The backend comes from the options, else from TORSION_REACTOR", "[reactor][lifecycle]") {
   REQUIRE(torsion::parseReactorBackend("uv") == torsion::ReactorBackend::kUv);
   REQUIRE(torsion::backendName(torsion::ReactorBackend::kPoll) == "poll");
-  REQUIRE_THROWS_WITH(torsion::parseReactorBackend("kqueue"),
-                      Catch::Contains("unknown reactor backend 'kqueue'") &&
-                          Catch::Contains("epoll, poll, uv"));
+  REQUIRE_THROWS_WITH(
+      torsion::parseReactorBackend("kqueue"),
+      Catch::Contains("unknown reactor backend 'kqueue'") && Catch::Contains("epoll, poll, uv"));
 
   ::setenv("TORSION_REACTOR", "poll", 1);
   {
@@ -213,7 +217,8 @@ TEST_CASE("The backend comes from the options, else from TORSION_REACTOR",
     REQUIRE(reactor.backend() == torsion::ReactorBackend::kPoll);
   }
   ::setenv("TORSION_REACTOR", "select", 1);
-  REQUIRE_THROWS_WITH(ReactorCore(torsion::ReactorOptions{}), Catch::StartsWith("TORSION_REACTOR: "));
+  REQUIRE_THROWS_WITH(ReactorCore(torsion::ReactorOptions{}),
+                      Catch::StartsWith("TORSION_REACTOR: "));
   ::unsetenv("TORSION_REACTOR");
   REQUIRE(torsion::defaultReactorBackend() == torsion::ReactorBackend::kEpoll);
 }

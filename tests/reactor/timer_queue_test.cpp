@@ -1,4 +1,6 @@
 // White-box tests of the timer structure shared by the ReactorCore and the fake Clock.
+#include "timer_queue.hpp"
+
 #include <string>
 #include <vector>
 
@@ -8,18 +10,19 @@
 #include <torsion/reactor/errors.hpp>
 #include <torsion/reactor/ireactor_time.hpp>
 
-#include "timer_queue.hpp"
-
 namespace {
 
 // A time source frozen at `now`, enough for TimerQueue::resetFromNow.
 class FrozenTime final : public torsion::IReactorTime {
  public:
   double now = 100.0;
+
   [[nodiscard]] double seconds() const override { return now; }
+
   torsion::DelayedCall callLater(torsion::Seconds, torsion::UniqueFunction<void()>) override {
     return {};
   }
+
   [[nodiscard]] std::vector<torsion::DelayedCall> getDelayedCalls() const override { return {}; }
 };
 

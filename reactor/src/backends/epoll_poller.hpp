@@ -21,14 +21,15 @@ class EpollPoller final : public IPoller {
   void poll(std::optional<double> timeout, std::vector<ReadyEvent>& ready) override;
   void setWakeDeadline(std::optional<double> deadline) override;
   int embeddingDescriptor() override;
+
   [[nodiscard]] std::string_view name() const noexcept override { return "epoll"; }
 
  private:
   void armTimer(std::optional<double> deadline);
 
   UniqueFd epoll_;
-  UniqueFd timer_;                   // valid only in embedding mode
-  std::optional<double> armedFor_;   // the deadline the timerfd is set to
+  UniqueFd timer_;                  // valid only in embedding mode
+  std::optional<double> armedFor_;  // the deadline the timerfd is set to
   std::vector<epoll_event> events_;
 };
 

@@ -15,6 +15,7 @@ class PollPoller final : public IPoller {
  public:
   void update(int fd, unsigned before, unsigned after) override;
   void poll(std::optional<double> timeout, std::vector<ReadyEvent>& ready) override;
+
   [[nodiscard]] std::string_view name() const noexcept override { return "poll"; }
 
  private:

@@ -24,6 +24,7 @@ class UvPoller final : public IPoller {
   void update(int fd, unsigned before, unsigned after) override;
   void poll(std::optional<double> timeout, std::vector<ReadyEvent>& ready) override;
   void setWakeDeadline(std::optional<double> deadline) override;
+
   [[nodiscard]] std::string_view name() const noexcept override { return "uv"; }
 
   UvPoller(const UvPoller&) = delete;

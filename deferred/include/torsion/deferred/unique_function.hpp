@@ -29,13 +29,16 @@ class UniqueFunction<R(Args...)> {
   UniqueFunction() noexcept = default;
 
   /// An empty function; `bool(f)` is false.
-  UniqueFunction(std::nullptr_t) noexcept {}  // NOLINT(google-explicit-constructor): like std::function
+  UniqueFunction(std::nullptr_t) noexcept {
+  }  // NOLINT(google-explicit-constructor): like std::function
 
   /// Wraps `f`, moving or copying it in.
   template <class F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, UniqueFunction> &&
-             std::is_invocable_r_v<R, std::decay_t<F>&, Args...>)
-  UniqueFunction(F&& f) {  // NOLINT(google-explicit-constructor): callables convert, as to std::function
+
+  requires(!std::is_same_v<std::remove_cvref_t<F>, UniqueFunction> &&
+           std::is_invocable_r_v<R, std::decay_t<F>&, Args...>)
+      UniqueFunction(
+          F&& f) {  // NOLINT(google-explicit-constructor): callables convert, as to std::function
     using Fn = std::decay_t<F>;
     if constexpr (kFitsInline<Fn>) {
       ::new (static_cast<void*>(storage_.buf)) Fn(std::forward<F>(f));
@@ -92,9 +95,9 @@ class UniqueFunction<R(Args...)> {
   using Manager = void (*)(Op, Storage& self, Storage* target) noexcept;
 
   template <class Fn>
-  static constexpr bool kFitsInline = sizeof(Fn) <= kInlineSize &&
-                                      alignof(Fn) <= alignof(std::max_align_t) &&
-                                      std::is_nothrow_move_constructible_v<Fn>;
+  static constexpr bool kFitsInline =
+      sizeof(Fn) <= kInlineSize &&
+      alignof(Fn) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<Fn>;
 
   template <class Fn>
   static Fn& target(Storage& s) noexcept {
