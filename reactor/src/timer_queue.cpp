@@ -124,6 +124,32 @@ std::optional<double> TimerQueue::nextDeadline() {
   return heap_.front().deadline;
 }
 
+std::optional<double> TimerQueue::nextDeadlineAfter(double time) const {
+  std::optional<double> best;
+  std::vector<std::size_t> toVisit;
+  if (!heap_.empty()) {
+    toVisit.push_back(0);
+  }
+  while (!toVisit.empty()) {
+    const std::size_t i = toVisit.back();
+    toVisit.pop_back();
+    const Entry& entry = heap_[i];
+    if (best && entry.deadline >= *best) {
+      continue;  // heap order: nothing below this entry is earlier
+    }
+    if (entry.deadline > time && !stale(entry)) {
+      best = entry.deadline;
+      continue;
+    }
+    for (const std::size_t child : {2 * i + 1, 2 * i + 2}) {
+      if (child < heap_.size()) {
+        toVisit.push_back(child);
+      }
+    }
+  }
+  return best;
+}
+
 std::optional<UniqueFunction<void()>> TimerQueue::popDue(double now, std::uint64_t sequenceLimit,
                                                          double* deadline) {
   dropStaleTop();

@@ -48,6 +48,10 @@ class TimerQueue {
   /// The earliest pending deadline, if any call is pending.
   [[nodiscard]] std::optional<double> nextDeadline();
 
+  /// The earliest pending deadline strictly after `time`, if any. Walks only the part of the
+  /// heap at or before the answer, so it is cheap when few calls are due by `time`.
+  [[nodiscard]] std::optional<double> nextDeadlineAfter(double time) const;
+
   /// Removes and returns the earliest pending call that is due at `now` and was scheduled
   /// before `sequenceLimit`, marking it called; its deadline is stored in `*deadline`.
   std::optional<UniqueFunction<void()>> popDue(double now, std::uint64_t sequenceLimit,

@@ -90,3 +90,18 @@ TEST_CASE("TimerQueue reuses slots without confusing old handles", "[reactor][ti
   REQUIRE(second.called());
   REQUIRE_THROWS_AS(second.cancel(), torsion::AlreadyCalled);
 }
+
+TEST_CASE("TimerQueue finds the earliest deadline strictly after a time",
+          "[reactor][timer_queue]") {
+  FrozenTime time;
+  auto queue = torsion::detail::TimerQueue::create(time);
+  for (double d : {5.0, 1.0, 3.0, 1.0, 9.0, 3.0, 7.0}) {
+    queue->add(d, [] {});
+  }
+  torsion::DelayedCall cancelled = queue->add(2.0, [] {});
+  cancelled.cancel();
+  REQUIRE(queue->nextDeadlineAfter(0.0) == 1.0);
+  REQUIRE(queue->nextDeadlineAfter(1.0) == 3.0);  // the cancelled 2.0 does not count
+  REQUIRE(queue->nextDeadlineAfter(6.0) == 7.0);
+  REQUIRE_FALSE(queue->nextDeadlineAfter(9.0).has_value());
+}
