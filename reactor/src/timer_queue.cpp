@@ -83,6 +83,7 @@ DelayedCall TimerQueue::add(double deadline, UniqueFunction<void()> fn) {
 void TimerQueue::push(std::uint32_t index) {
   Slot& slot = slots_[index];
   slot.seq = nextSeq_++;
+  slot.heapSeq = slot.seq;
   heap_.push_back(Entry{slot.deadline, slot.seq, index});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
   if (onSchedule_) {
@@ -92,7 +93,13 @@ void TimerQueue::push(std::uint32_t index) {
 
 bool TimerQueue::stale(const Entry& entry) const noexcept {
   const Slot& slot = slots_[entry.slot];
-  return slot.state != State::kPending || slot.seq != entry.seq;
+  return slot.state != State::kPending || slot.heapSeq != entry.seq;
+}
+
+bool TimerQueue::outdated(const Entry& entry) const noexcept {
+  // A live entry whose call was moved later since it was filed.
+  const Slot& slot = slots_[entry.slot];
+  return slot.seq != entry.seq;
 }
 
 void TimerQueue::popTop() {
@@ -100,10 +107,22 @@ void TimerQueue::popTop() {
   heap_.pop_back();
 }
 
-void TimerQueue::dropStaleTop() {
-  while (!heap_.empty() && stale(heap_.front())) {
-    popTop();
-    --stale_;
+void TimerQueue::settleTop() {
+  // Afterwards the top entry, if any, is live and filed under its call's current key.
+  while (!heap_.empty()) {
+    const Entry top = heap_.front();
+    if (stale(top)) {
+      popTop();
+      --stale_;
+    } else if (outdated(top)) {
+      popTop();
+      Slot& slot = slots_[top.slot];
+      slot.heapSeq = slot.seq;
+      heap_.push_back(Entry{slot.deadline, slot.seq, top.slot});
+      std::push_heap(heap_.begin(), heap_.end(), Later{});
+    } else {
+      return;
+    }
   }
 }
 
@@ -117,7 +136,7 @@ void TimerQueue::markStale() {
 }
 
 std::optional<double> TimerQueue::nextDeadline() {
-  dropStaleTop();
+  settleTop();
   if (heap_.empty()) {
     return std::nullopt;
   }
@@ -137,9 +156,15 @@ std::optional<double> TimerQueue::nextDeadlineAfter(double time) const {
     if (best && entry.deadline >= *best) {
       continue;  // heap order: nothing below this entry is earlier
     }
-    if (entry.deadline > time && !stale(entry)) {
-      best = entry.deadline;
-      continue;
+    if (!stale(entry)) {
+      // An outdated entry's call is due later than its key says; its children may be earlier.
+      const double due = slots_[entry.slot].deadline;
+      if (due > time && (!best || due < *best)) {
+        best = due;
+      }
+      if (entry.deadline > time && !outdated(entry)) {
+        continue;
+      }
     }
     for (const std::size_t child : {2 * i + 1, 2 * i + 2}) {
       if (child < heap_.size()) {
@@ -152,7 +177,7 @@ std::optional<double> TimerQueue::nextDeadlineAfter(double time) const {
 
 std::optional<UniqueFunction<void()>> TimerQueue::popDue(double now, std::uint64_t sequenceLimit,
                                                          double* deadline) {
-  dropStaleTop();
+  settleTop();
   if (heap_.empty()) {
     return std::nullopt;
   }
@@ -210,7 +235,14 @@ void TimerQueue::cancel(std::uint32_t index) {
 
 void TimerQueue::reschedule(std::uint32_t index, double newDeadline) {
   requirePending(index);
-  slots_[index].deadline = newDeadline;
+  Slot& slot = slots_[index];
+  if (newDeadline >= slot.deadline) {
+    // Later: the existing entry surfaces no later than needed and is re-filed then.
+    slot.deadline = newDeadline;
+    slot.seq = nextSeq_++;
+    return;
+  }
+  slot.deadline = newDeadline;
   markStale();
   push(index);
 }

@@ -13,9 +13,12 @@ namespace torsion::detail {
 /// The one timer structure every time source shares (Reactor and Clock): a binary min-heap of
 /// (deadline, sequence) entries over a pool of call slots, with lazy cancellation.
 ///
-/// Cancelling or rescheduling a call only marks its heap entry stale; stale entries are dropped
-/// when they reach the top, and the heap is rebuilt once more than half of it is stale, so
-/// cancel-heavy workloads (idle timeouts reset on every message) stay O(log n) and bounded.
+/// Cancelling a call only marks its heap entry stale; stale entries are dropped when they reach
+/// the top, and the heap is rebuilt once more than half of it is stale, so cancel-heavy
+/// workloads stay O(log n) and bounded. Moving a call *later* (an idle timeout reset on every
+/// message) touches no heap at all: the slot records the new deadline, and its old, earlier
+/// entry is re-filed under the new key only when it reaches the top. Moving a call earlier
+/// pushes a new entry and marks the old one stale.
 ///
 /// Lifetime: DelayedCall handles count references to their slot and to the queue. The owner
 /// holds the queue through `TimerQueue::Owner`; when the owner goes first, the queue drops every
@@ -86,7 +89,8 @@ class TimerQueue {
   struct Slot {
     UniqueFunction<void()> fn;
     double deadline = 0;
-    std::uint64_t seq = 0;       // sequence of this call's live heap entry
+    std::uint64_t seq = 0;       // this call's scheduling order, for ties
+    std::uint64_t heapSeq = 0;   // the sequence of the one heap entry that stands for this call
     std::uint32_t handles = 0;   // DelayedCall handles referring to the slot
     std::uint32_t nextFree = 0;  // free-list link while kFree
     State state = State::kFree;
@@ -103,9 +107,10 @@ class TimerQueue {
   ~TimerQueue() = default;
 
   [[nodiscard]] bool stale(const Entry& entry) const noexcept;
+  [[nodiscard]] bool outdated(const Entry& entry) const noexcept;
   void push(std::uint32_t slot);
   void popTop();
-  void dropStaleTop();
+  void settleTop();
   void markStale();
   void freeIfUnused(std::uint32_t slot) noexcept;
   void requirePending(std::uint32_t slot) const;

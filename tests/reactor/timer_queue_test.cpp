@@ -105,3 +105,24 @@ TEST_CASE("TimerQueue finds the earliest deadline strictly after a time",
   REQUIRE(queue->nextDeadlineAfter(6.0) == 7.0);
   REQUIRE_FALSE(queue->nextDeadlineAfter(9.0).has_value());
 }
+
+TEST_CASE("TimerQueue keeps exact order when calls move later and earlier",
+          "[reactor][timer_queue]") {
+  FrozenTime time;
+  time.now = 0.0;
+  auto queue = torsion::detail::TimerQueue::create(time);
+  std::string log;
+  torsion::DelayedCall a = queue->add(1.0, [&log] { log.push_back('a'); });
+  torsion::DelayedCall b = queue->add(2.0, [&log] { log.push_back('b'); });
+  torsion::DelayedCall c = queue->add(3.0, [&log] { log.push_back('c'); });
+  a.reset(torsion::Seconds{5.0});  // later: no new heap entry until it surfaces
+  REQUIRE(queue->nextDeadline() == 2.0);
+  REQUIRE(queue->nextDeadlineAfter(3.0) == 5.0);
+  c.reset(torsion::Seconds{2.0});   // later by scheduling order: ties with b, runs after it
+  b.delay(torsion::Seconds{-1.5});  // earlier
+  REQUIRE(queue->nextDeadline() == 0.5);
+  a.reset(torsion::Seconds{0.5});  // earlier again, tying with b: a was rescheduled last
+  runAllDue(*queue, 10.0, log);
+  REQUIRE(log == "bac");
+  REQUIRE(queue->pendingCount() == 0);
+}
