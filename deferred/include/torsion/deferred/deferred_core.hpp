@@ -1,0 +1,323 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+
+#include <torsion/deferred/source_location.hpp>
+#include <torsion/deferred/unique_function.hpp>
+
+// The untyped machinery under Deferred<T>: one reference-counted state per chain holding the
+// current result in a type-erased slot, a FIFO of callback nodes, and the links that let one chain
+// wait on another. Deferred<T> is a typed view of it. Nothing here is public API.
+
+namespace torsion::detail {
+
+class DeferredCore;
+
+/// One queued step of a chain. `run` consumes the core's result and leaves the next one; a null
+/// `run` marks a continuation (a waiting chain's link, handled by the run loop itself).
+/// `destroy` frees the node; for a node that never ran it also does the node's "dropped" duty.
+struct CallbackNode {
+  CallbackNode* next = nullptr;
+  void (*run)(CallbackNode* self, DeferredCore& core) noexcept = nullptr;
+  void (*destroy)(CallbackNode* self) noexcept = nullptr;
+};
+
+/// How a type-erased value slot moves and destroys the value it holds.
+struct ValueOps {
+  void (*relocate)(void* from, void* to) noexcept;
+  void (*destroy)(void* slot) noexcept;
+};
+
+inline constexpr std::size_t kInlineValueSize = 6 * sizeof(void*);
+
+template <class U>
+inline constexpr bool kValueFitsInline =
+    sizeof(U) <= kInlineValueSize &&
+    alignof(U) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<U>;
+
+template <class U>
+struct ValueOpsFor {
+  static void relocate(void* from, void* to) noexcept {
+    if constexpr (kValueFitsInline<U>) {
+      U* source = std::launder(static_cast<U*>(from));
+      ::new (to) U(std::move(*source));
+      source->~U();
+    } else {
+      *static_cast<U**>(to) = *static_cast<U**>(from);
+    }
+  }
+
+  static void destroy(void* slot) noexcept {
+    if constexpr (kValueFitsInline<U>) {
+      std::launder(static_cast<U*>(slot))->~U();
+    } else {
+      delete *static_cast<U**>(slot);  // NOLINT(cppcoreguidelines-owning-memory)
+    }
+  }
+
+  static constexpr ValueOps kOps{&relocate, &destroy};
+};
+
+/// The shared state of one Deferred chain. Single-threaded; the reference count is not atomic.
+class DeferredCore {
+ public:
+  using Canceller = UniqueFunction<void(DeferredCore&)>;
+
+  /// A new unfired chain whose first result has type `type`, with one reference.
+  [[nodiscard]] static DeferredCore* create(const std::type_info& type, SourceLocation origin);
+
+  DeferredCore(const DeferredCore&) = delete;
+  DeferredCore& operator=(const DeferredCore&) = delete;
+  DeferredCore(DeferredCore&&) = delete;
+  DeferredCore& operator=(DeferredCore&&) = delete;
+
+  void ref() noexcept { ++refs_; }
+
+  /// Drops one reference; the last one destroys the chain (iteratively, never recursing through
+  /// other chains it kept alive) and logs a Failure nobody handled.
+  static void release(DeferredCore* core) noexcept {
+    if (--core->refs_ == 0) {
+      destroy(core);
+    }
+  }
+
+  // --- types -------------------------------------------------------------------------------
+
+  [[nodiscard]] const std::type_info& initialType() const noexcept { return *initialType_; }
+
+  [[nodiscard]] const std::type_info& currentType() const noexcept { return *currentType_; }
+
+  void setCurrentType(const std::type_info& type) noexcept { currentType_ = &type; }
+
+  /// @throws StaleDeferredError when `handleType` is not the chain's current type.
+  void checkCurrentType(const std::type_info& handleType, const char* operation) const {
+    if (*currentType_ != handleType) {
+      throwStale(handleType, *currentType_, operation);
+    }
+  }
+
+  /// @throws StaleDeferredError when `handleType` is not the chain's first type.
+  void checkInitialType(const std::type_info& handleType, const char* operation) const {
+    if (*initialType_ != handleType) {
+      throwStale(handleType, *initialType_, operation);
+    }
+  }
+
+  [[noreturn]] static void throwStale(const std::type_info& handleType,
+                                      const std::type_info& chainType, const char* operation);
+
+  // --- state -------------------------------------------------------------------------------
+
+  [[nodiscard]] bool called() const noexcept { return called_; }
+
+  [[nodiscard]] bool paused() const noexcept { return paused_ != 0; }
+
+  /// True when a result is present and nothing runs, waits or is queued, so that a new step may
+  /// run at once (the fast path of addCallback on a fired Deferred).
+  [[nodiscard]] bool ready() const noexcept {
+    return kind_ != Kind::kNone && paused_ == 0 && !running_ && head_ == nullptr;
+  }
+
+  [[nodiscard]] bool hasFailure() const noexcept { return kind_ == Kind::kFailure; }
+
+  [[nodiscard]] const SourceLocation& origin() const noexcept { return origin_; }
+
+  // --- the result slot ---------------------------------------------------------------------
+
+  template <class U>
+  [[nodiscard]] U* valuePtr() noexcept {
+    if constexpr (kValueFitsInline<U>) {
+      return std::launder(reinterpret_cast<U*>(slot_));  // NOLINT: placement storage
+    } else {
+      return *reinterpret_cast<U**>(slot_);  // NOLINT: placement storage
+    }
+  }
+
+  /// Moves the value of type U out and leaves no result.
+  template <class U>
+  [[nodiscard]] U takeValue() {
+    U* p = valuePtr<U>();
+    U out(std::move(*p));
+    valueOps_ = nullptr;
+    kind_ = Kind::kNone;
+    ValueOpsFor<U>::destroy(slot_);
+    return out;
+  }
+
+  /// Drops the value (of a void chain, or a consumed one) and leaves no result.
+  void clearValue() noexcept {
+    destroyValue();
+    kind_ = Kind::kNone;
+  }
+
+  /// Makes `make()` the result, constructed in place (a prvalue is never moved).
+  template <class U, class Make>
+  void emplaceValueWith(Make&& make) {
+    if constexpr (kValueFitsInline<U>) {
+      ::new (static_cast<void*>(slot_)) U(std::forward<Make>(make)());
+    } else {
+      *reinterpret_cast<U**>(slot_) = new U(std::forward<Make>(make)());  // NOLINT
+    }
+    valueOps_ = &ValueOpsFor<U>::kOps;
+    kind_ = Kind::kValue;
+  }
+
+  /// Makes "no value" (a void result, or a consumed one) the result.
+  void setVoidValue() noexcept {
+    destroyValue();
+    kind_ = Kind::kValue;
+  }
+
+  void setFailure(std::exception_ptr error) noexcept {
+    destroyValue();
+    failure_ = std::move(error);
+    kind_ = Kind::kFailure;
+  }
+
+  [[nodiscard]] std::exception_ptr takeFailure() noexcept {
+    kind_ = Kind::kNone;
+    return std::move(failure_);
+  }
+
+  /// Marks the result as taken by someone else (a coroutine's co_await): the chain goes on with
+  /// no value, as Twisted's goes on with None. The caller sets the type of what follows.
+  void consumeResult() noexcept {
+    destroyValue();
+    failure_ = nullptr;
+    kind_ = Kind::kValue;
+  }
+
+  /// A step returned `inner` (whose reference is adopted); the run loop steals its result or
+  /// waits for it. From now on `inner`'s own chain carries no value.
+  void setPendingInner(DeferredCore* inner) noexcept {
+    inner->currentType_ = &typeid(void);
+    pendingInner_ = inner;
+  }
+
+  // --- running -----------------------------------------------------------------------------
+
+  /// Appends a step; the caller runs the chain if it can run now.
+  void appendNode(CallbackNode* node) noexcept {
+    if (tail_ == nullptr) {
+      head_ = node;
+    } else {
+      tail_->next = node;
+    }
+    tail_ = node;
+  }
+
+  void beginStep() noexcept { running_ = true; }
+
+  void endStep() noexcept { running_ = false; }
+
+  /// True when a step just run outside the loop left work for it (a returned Deferred, or
+  /// steps appended while it ran).
+  [[nodiscard]] bool hasPendingWork() const noexcept {
+    return pendingInner_ != nullptr || (head_ != nullptr && paused_ == 0 && !running_);
+  }
+
+  /// Runs queued steps while there is a result and nothing pauses the chain, following
+  /// continuations into waiting chains iteratively (Twisted's `_runCallbacks`). Does nothing when
+  /// already running higher up the stack.
+  void runCallbacks() noexcept;
+
+  /// Runs the chain if it has a result and nothing holds it back.
+  void runIfReady() noexcept {
+    if (kind_ != Kind::kNone && paused_ == 0 && !running_ && (head_ != nullptr || pendingInner_)) {
+      runCallbacks();
+    }
+  }
+
+  // --- firing, pausing, cancelling -----------------------------------------------------------
+
+  /// Checks a `callback`/`errback` may proceed: false when it should be silently dropped (the
+  /// Deferred was cancelled without a canceller, Twisted's `_suppressAlreadyCalled`).
+  /// @throws AlreadyCalledError when the Deferred already has a result.
+  [[nodiscard]] bool prepareFire();
+
+  /// Marks the chain fired (the result is already in place) and runs it.
+  void finishFire() noexcept;
+
+  void fireFailure(std::exception_ptr error);
+
+  void pause() noexcept { ++paused_; }
+
+  /// @throws Error when not paused.
+  void unpause();
+
+  /// Twisted's `cancel()`: calls the canceller of an unfired chain (errbacking with
+  /// CancelledError if it did not fire it), or forwards to the chain this one waits on.
+  void cancel();
+
+  void setCanceller(Canceller canceller) noexcept { canceller_ = std::move(canceller); }
+
+  void clearCanceller() noexcept { canceller_ = nullptr; }
+
+  // --- links to continuations --------------------------------------------------------------
+
+  /// Called when the chain this one waits on is destroyed without ever giving its result.
+  void innerLost() noexcept {
+    chainedTo_ = nullptr;
+    innerLost_ = true;
+  }
+
+ private:
+  enum class Kind : std::uint8_t { kNone, kValue, kFailure };
+
+  DeferredCore(const std::type_info& type, SourceLocation origin) noexcept
+      : initialType_(&type), currentType_(&type), origin_(origin) {}
+
+  ~DeferredCore();
+
+  static void destroy(DeferredCore* core) noexcept;
+
+  void destroyValue() noexcept {
+    if (valueOps_ != nullptr) {
+      const ValueOps* ops = valueOps_;
+      valueOps_ = nullptr;
+      ops->destroy(slot_);
+    }
+  }
+
+  void moveResultTo(DeferredCore& other) noexcept;
+
+  /// Takes the result of `pendingInner_` (true) or chains this core to it (false).
+  bool adoptPendingInner() noexcept;
+
+  void logUnhandledFailure() const noexcept;
+
+  alignas(std::max_align_t) unsigned char slot_[kInlineValueSize];
+  std::uint32_t refs_ = 1;
+  std::uint32_t paused_ = 0;
+  Kind kind_ = Kind::kNone;
+  bool called_ = false;
+  bool running_ = false;
+  bool suppressAlreadyCalled_ = false;
+  bool innerLost_ = false;
+  const ValueOps* valueOps_ = nullptr;
+  const std::type_info* initialType_;
+  const std::type_info* currentType_;
+  std::exception_ptr failure_;
+  CallbackNode* head_ = nullptr;
+  CallbackNode* tail_ = nullptr;
+  DeferredCore* pendingInner_ = nullptr;  // owned reference, only between a step and the loop
+  DeferredCore* chainedTo_ = nullptr;     // not owned; cleared if that chain dies first
+  DeferredCore* stackNext_ = nullptr;     // run-loop stack / destruction queue link
+  Canceller canceller_;
+  SourceLocation origin_;
+};
+
+/// The link a waiting chain leaves in the chain it waits on (Twisted's `_CONTINUE`). Holds a
+/// reference to the waiter, so that a fire-and-forget chain lives as long as what it waits for.
+struct ContinuationNode : CallbackNode {
+  DeferredCore* waiter = nullptr;
+};
+
+}  // namespace torsion::detail

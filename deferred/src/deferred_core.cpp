@@ -1,0 +1,292 @@
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <string>
+#include <typeinfo>
+#include <utility>
+
+#include <cxxabi.h>
+
+#include <fmt/format.h>
+
+#include <torsion/deferred/deferred_core.hpp>
+#include <torsion/deferred/deferred_error.hpp>
+#include <torsion/deferred/logger.hpp>
+
+namespace torsion::detail {
+
+namespace {
+
+// Cores whose last reference went while another core was being destroyed. Destroying a core
+// destroys its callbacks, whose captures may hold the last reference to further cores; queueing
+// them here instead of recursing keeps the stack flat however long that chain is.
+// The initial-exec model makes these one %fs-relative load instead of a __tls_get_addr call
+// (the library is built with -fPIC); they are two words, well within glibc's static TLS reserve.
+[[gnu::tls_model("initial-exec")]] thread_local DeferredCore* destroyQueue = nullptr;
+[[gnu::tls_model("initial-exec")]] thread_local bool destroying = false;
+
+std::string typeName(const std::type_info& type) {
+  if (type == typeid(void)) {
+    return "void";
+  }
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> out(
+      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), &std::free);
+  return (status == 0 && out) ? std::string(out.get()) : std::string(type.name());
+}
+
+}  // namespace
+
+DeferredCore* DeferredCore::create(const std::type_info& type, SourceLocation origin) {
+  return new DeferredCore(type, origin);  // NOLINT(cppcoreguidelines-owning-memory): refcounted
+}
+
+DeferredCore::~DeferredCore() {
+  if (kind_ == Kind::kFailure && failure_) {
+    logUnhandledFailure();
+  }
+  while (head_ != nullptr) {
+    CallbackNode* node = head_;
+    head_ = node->next;
+    node->destroy(node);
+  }
+  tail_ = nullptr;
+  if (pendingInner_ != nullptr) {
+    release(pendingInner_);
+  }
+  destroyValue();
+}
+
+void DeferredCore::destroy(DeferredCore* core) noexcept {
+  core->stackNext_ = destroyQueue;
+  destroyQueue = core;
+  if (destroying) {
+    return;
+  }
+  destroying = true;
+  while (destroyQueue != nullptr) {
+    DeferredCore* next = destroyQueue;
+    destroyQueue = next->stackNext_;
+    delete next;  // NOLINT(cppcoreguidelines-owning-memory): the last reference went
+  }
+  destroying = false;
+}
+
+void DeferredCore::throwStale(const std::type_info& handleType, const std::type_info& chainType,
+                              const char* operation) {
+  throw StaleDeferredError(fmt::format(
+      "Deferred::{}: this handle's result type ({}) is not the chain's ({}); a callback changed "
+      "the type, so use the handle addCallback returned",
+      operation, typeName(handleType), typeName(chainType)));
+}
+
+void DeferredCore::moveResultTo(DeferredCore& other) noexcept {
+  other.kind_ = kind_;
+  if (kind_ == Kind::kFailure) {
+    other.failure_ = std::move(failure_);
+    failure_ = nullptr;
+  } else if (valueOps_ != nullptr) {
+    valueOps_->relocate(slot_, other.slot_);
+    other.valueOps_ = valueOps_;
+    valueOps_ = nullptr;
+  }
+  // This chain goes on with no value, as Twisted's goes on with None (its type was set to void
+  // when the waiter attached).
+  kind_ = Kind::kValue;
+}
+
+bool DeferredCore::adoptPendingInner() noexcept {
+  DeferredCore* inner = pendingInner_;
+  pendingInner_ = nullptr;
+  if (inner->ready()) {
+    // The returned Deferred already has its result: take it and keep going.
+    inner->moveResultTo(*this);
+    release(inner);
+    return true;
+  }
+  // Wait for it: pause, and leave a continuation in its chain that hands its result back.
+  ++paused_;
+  chainedTo_ = inner;
+  innerLost_ = false;
+  auto* node = new ContinuationNode;  // NOLINT(cppcoreguidelines-owning-memory)
+  node->destroy = [](CallbackNode* self) noexcept {
+    auto* cont = static_cast<ContinuationNode*>(self);
+    if (cont->waiter != nullptr) {
+      // The chain we were waiting on dies without a result: the waiter can never resume.
+      cont->waiter->innerLost();
+      release(cont->waiter);
+    }
+    delete cont;  // NOLINT(cppcoreguidelines-owning-memory)
+  };
+  ref();
+  node->waiter = this;
+  inner->appendNode(node);
+  // If nobody else holds `inner`, this destroys it, and with it the continuation (innerLost).
+  release(inner);
+  return false;
+}
+
+void DeferredCore::runCallbacks() noexcept {
+  if (running_) {
+    return;
+  }
+  // The stack of chains being run: this one at the bottom, then each waiter whose continuation
+  // was reached, linked through stackNext_. Each entry holds one reference.
+  ref();
+  DeferredCore* current = this;
+  while (current != nullptr) {
+    bool finished = true;
+    if (current->paused_ == 0) {
+      current->chainedTo_ = nullptr;
+      current->innerLost_ = false;
+      while (current->kind_ != Kind::kNone || current->pendingInner_ != nullptr) {
+        if (current->pendingInner_ != nullptr) {
+          if (current->adoptPendingInner()) {
+            continue;
+          }
+          break;  // now waiting on the returned Deferred
+        }
+        CallbackNode* node = current->head_;
+        if (node == nullptr) {
+          break;
+        }
+        current->head_ = node->next;
+        if (current->head_ == nullptr) {
+          current->tail_ = nullptr;
+        }
+        if (node->run == nullptr) {
+          // A continuation: hand our result to the chain waiting on us and run that chain next,
+          // iteratively; come back to the rest of ours afterwards.
+          auto* cont = static_cast<ContinuationNode*>(node);
+          DeferredCore* waiter = cont->waiter;
+          cont->waiter = nullptr;
+          cont->destroy(cont);
+          current->moveResultTo(*waiter);
+          --waiter->paused_;
+          waiter->stackNext_ = current;  // the node's reference now belongs to the stack
+          current = waiter;
+          finished = false;
+          break;
+        }
+        current->running_ = true;
+        node->run(node, *current);
+        current->running_ = false;
+        node->destroy(node);
+      }
+    }
+    if (finished) {
+      DeferredCore* next = current == this ? nullptr : current->stackNext_;
+      current->stackNext_ = nullptr;
+      release(current);
+      current = next;
+    }
+  }
+}
+
+bool DeferredCore::prepareFire() {
+  if (called_) {
+    if (suppressAlreadyCalled_) {
+      suppressAlreadyCalled_ = false;
+      return false;
+    }
+    throw AlreadyCalledError();
+  }
+  return true;
+}
+
+void DeferredCore::finishFire() noexcept {
+  called_ = true;
+  // The canceller is no longer needed; dropping it now breaks reference cycles through its
+  // captures (a DeferredList's canceller holds the list's inputs).
+  canceller_ = nullptr;
+  if (paused_ == 0 && head_ != nullptr) {
+    runCallbacks();
+  }
+}
+
+void DeferredCore::fireFailure(std::exception_ptr error) {
+  if (!prepareFire()) {
+    return;
+  }
+  setFailure(std::move(error));
+  finishFire();
+}
+
+void DeferredCore::unpause() {
+  if (paused_ == 0) {
+    throw Error("Deferred::unpause() without a matching pause()");
+  }
+  --paused_;
+  if (paused_ == 0 && called_) {
+    runCallbacks();
+  }
+}
+
+void DeferredCore::cancel() {
+  ref();
+
+  struct Release {
+    explicit Release(DeferredCore* c) noexcept : core(c) {}
+
+    Release(const Release&) = delete;
+    Release& operator=(const Release&) = delete;
+    Release(Release&&) = delete;
+    Release& operator=(Release&&) = delete;
+
+    ~Release() { DeferredCore::release(core); }
+
+    DeferredCore* core;
+  } guard(this);
+
+  if (!called_) {
+    if (canceller_) {
+      // Move it out first: the canceller may fire this Deferred, which drops canceller_.
+      Canceller canceller = std::move(canceller_);
+      try {
+        canceller(*this);
+      } catch (...) {
+        // A canceller's failure is reported through the Deferred, not thrown at the caller of
+        // cancel() (STYLE.md rule 22).
+        if (!called_) {
+          fireFailure(std::current_exception());
+        }
+        return;
+      }
+    } else {
+      // Eat the result the operation will eventually deliver: there was no real canceller.
+      suppressAlreadyCalled_ = true;
+    }
+    if (!called_) {
+      fireFailure(std::make_exception_ptr(CancelledError()));
+    }
+  } else if (chainedTo_ != nullptr) {
+    // Waiting on another Deferred: cancel that one instead.
+    chainedTo_->cancel();
+  } else if (innerLost_ && paused_ > 0) {
+    // What we waited on is gone and can never fire; resume with the cancellation ourselves.
+    innerLost_ = false;
+    --paused_;
+    setFailure(std::make_exception_ptr(CancelledError()));
+    if (paused_ == 0) {
+      runCallbacks();
+    }
+  }
+}
+
+void DeferredCore::logUnhandledFailure() const noexcept {
+  try {
+    ExceptionDescription description = describeException(failure_);
+    std::string where = fmt::format("{}:{}", origin_.file_name(), origin_.line());
+    std::string message =
+        fmt::format("Unhandled error in Deferred created at {} ({}): {}: {}", where,
+                    origin_.function_name(), description.typeName, description.what);
+    Logger log("torsion.deferred");
+    log.emit(LogLevel::kError, std::move(message),
+             {{"unhandled", "true"},
+              {"exception", std::move(description.typeName)},
+              {"origin", std::move(where)}});
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw
+  }
+}
+
+}  // namespace torsion::detail
