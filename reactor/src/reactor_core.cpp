@@ -74,6 +74,10 @@ void ReactorCore::stop() {
   impl_->stop();
 }
 
+void ReactorCore::crash() noexcept {
+  impl_->crash();
+}
+
 bool ReactorCore::running() const noexcept {
   return impl_->running();
 }
@@ -88,7 +92,7 @@ TriggerId ReactorCore::callWhenRunning(UniqueFunction<void()> fn) {
 }
 
 TriggerId ReactorCore::addSystemEventTrigger(EventPhase phase, SystemEvent event,
-                                             UniqueFunction<void()> fn) {
+                                             UniqueFunction<Deferred<void>()> fn) {
   return impl_->addTrigger(phase, event, std::move(fn), false);
 }
 

@@ -65,6 +65,9 @@ ReactorImpl::ReactorImpl(const IReactorTime& clock, const ReactorOptions& option
 }
 
 ReactorImpl::~ReactorImpl() {
+  if (phaseWait_) {
+    phaseWait_->reactor = nullptr;
+  }
   pool_.stop();
   signals_.uninstall();
   removeReader(waker_);
@@ -159,7 +162,7 @@ void ReactorImpl::run() {
     signals_.install();
     addReader(signals_);
   }
-  fireSystemEvent(SystemEvent::kStartup);
+  fireSystemEvent(SystemEvent::kStartup, nullptr);
   while (state_ != State::kStopped) {
     iterate(std::nullopt);
   }
@@ -174,14 +177,16 @@ void ReactorImpl::stop() {
   }
   state_ = State::kStopping;
   // The shutdown sequence runs from the loop's top level, never inside the caller of stop().
-  timers_->add(clock_.seconds(), [this] { shutDown(); });
+  timers_->add(clock_.seconds(), [this] {
+    fireSystemEvent(SystemEvent::kShutdown, [this] { state_ = State::kStopped; });
+  });
 }
 
-void ReactorImpl::shutDown() {
-  runPhase(SystemEvent::kShutdown, EventPhase::kBefore);
-  runPhase(SystemEvent::kShutdown, EventPhase::kDuring);
-  pool_.stop();  // "during shutdown", as Twisted stops its thread pool
-  runPhase(SystemEvent::kShutdown, EventPhase::kAfter);
+void ReactorImpl::crash() noexcept {
+  if (phaseWait_) {
+    phaseWait_->reactor = nullptr;  // abandon the event in progress
+    phaseWait_.reset();
+  }
   state_ = State::kStopped;
 }
 
@@ -199,11 +204,17 @@ TriggerId ReactorImpl::callWhenRunning(UniqueFunction<void()> fn) {
     timers_->add(clock_.seconds(), std::move(fn));
     return TriggerId{};
   }
-  return addTrigger(EventPhase::kAfter, SystemEvent::kStartup, std::move(fn), true);
+  return addTrigger(
+      EventPhase::kAfter, SystemEvent::kStartup,
+      [f = std::move(fn)]() mutable -> Deferred<void> {
+        f();
+        return succeed();
+      },
+      true);
 }
 
-TriggerId ReactorImpl::addTrigger(EventPhase phase, SystemEvent event, UniqueFunction<void()> fn,
-                                  bool once) {
+TriggerId ReactorImpl::addTrigger(EventPhase phase, SystemEvent event,
+                                  UniqueFunction<Deferred<void>()> fn, bool once) {
   const TriggerId id{nextTriggerId_++};
   triggers_.push_back(Trigger{id, phase, event, once, std::move(fn)});
   return id;
@@ -213,13 +224,49 @@ void ReactorImpl::removeTrigger(TriggerId id) {
   std::erase_if(triggers_, [id](const Trigger& t) { return t.id == id; });
 }
 
-void ReactorImpl::fireSystemEvent(SystemEvent event) {
-  runPhase(event, EventPhase::kBefore);
-  runPhase(event, EventPhase::kDuring);
-  runPhase(event, EventPhase::kAfter);
+void ReactorImpl::fireSystemEvent(SystemEvent event, UniqueFunction<void()> done) {
+  std::vector<Deferred<void>> waiting = runPhase(event, EventPhase::kBefore);
+  if (waiting.empty()) {
+    finishSystemEvent(event, std::move(done));
+    return;
+  }
+  // Twisted's rule: the "before" triggers' Deferreds hold the rest of the event until they have
+  // all fired, successfully or not.
+  auto wait = std::make_shared<PhaseWait>();
+  wait->reactor = this;
+  wait->pending = waiting.size();
+  wait->resume = [this, event, done = std::move(done)]() mutable {
+    finishSystemEvent(event, std::move(done));
+  };
+  phaseWait_ = wait;
+  for (Deferred<void>& d : waiting) {
+    d.addBoth([wait](Outcome<void> outcome) {
+      if (outcome.failed()) {
+        Logger("torsion.reactor").failure("system event trigger", outcome.failure().exception());
+      }
+      if (--wait->pending == 0 && wait->reactor != nullptr) {
+        // Resume from the loop's top level, not inside whoever fired the Deferred.
+        ReactorImpl* reactor = wait->reactor;
+        reactor->phaseWait_.reset();
+        reactor->timers_->add(reactor->clock_.seconds(), std::move(wait->resume));
+      }
+    });
+  }
 }
 
-void ReactorImpl::runPhase(SystemEvent event, EventPhase phase) {
+void ReactorImpl::finishSystemEvent(SystemEvent event, UniqueFunction<void()> done) {
+  (void)runPhase(event, EventPhase::kDuring);
+  if (event == SystemEvent::kShutdown) {
+    pool_.stop();  // "during shutdown", as Twisted stops its thread pool
+  }
+  (void)runPhase(event, EventPhase::kAfter);
+  if (done) {
+    done();
+  }
+}
+
+std::vector<Deferred<void>> ReactorImpl::runPhase(SystemEvent event, EventPhase phase) {
+  std::vector<Deferred<void>> waiting;
   // Collect the ids first: a trigger may add or remove triggers while it runs.
   std::vector<TriggerId> ids;
   for (const Trigger& t : triggers_) {
@@ -235,12 +282,20 @@ void ReactorImpl::runPhase(SystemEvent event, EventPhase phase) {
     }
     // Move the function out while it runs: it may add triggers, which can move the vector.
     const bool once = it->once;
-    UniqueFunction<void()> fn = std::move(it->fn);
+    UniqueFunction<Deferred<void>()> fn = std::move(it->fn);
     if (once) {
       triggers_.erase(it);
     }
     try {
-      fn();
+      Deferred<void> result = fn();
+      if (!result.called()) {
+        waiting.push_back(std::move(result));
+      } else {
+        // A trigger that failed at once is logged like one that fails later.
+        result.addErrback([this](const Failure& failure) {
+          log_.failure("system event trigger", failure.exception());
+        });
+      }
     } catch (...) {
       log_.failure("system event trigger", std::current_exception());
     }
@@ -252,6 +307,7 @@ void ReactorImpl::runPhase(SystemEvent event, EventPhase phase) {
       }
     }
   }
+  return waiting;
 }
 
 // ---- descriptors ------------------------------------------------------------------------------

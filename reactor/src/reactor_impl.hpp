@@ -35,12 +35,14 @@ class ReactorImpl {
 
   void run();
   void stop();
+  void crash() noexcept;
 
   [[nodiscard]] bool running() const noexcept { return state_ != State::kStopped; }
 
   void iterate(std::optional<double> timeout);
   TriggerId callWhenRunning(UniqueFunction<void()> fn);
-  TriggerId addTrigger(EventPhase phase, SystemEvent event, UniqueFunction<void()> fn, bool once);
+  TriggerId addTrigger(EventPhase phase, SystemEvent event, UniqueFunction<Deferred<void>()> fn,
+                       bool once);
   void removeTrigger(TriggerId id);
 
   void addReader(IReadDescriptor& reader);
@@ -72,7 +74,15 @@ class ReactorImpl {
     EventPhase phase;
     SystemEvent event;
     bool once;
-    UniqueFunction<void()> fn;
+    UniqueFunction<Deferred<void>()> fn;
+  };
+
+  // The "before" phase of an event in progress, waiting for its triggers' Deferreds. The
+  // reactor clears `reactor` when it dies, so a Deferred firing later finds nobody to resume.
+  struct PhaseWait {
+    ReactorImpl* reactor = nullptr;
+    std::size_t pending = 0;
+    UniqueFunction<void()> resume;
   };
 
   Watched& watched(int fd);
@@ -82,9 +92,9 @@ class ReactorImpl {
   void dispatch(const ReadyEvent& event);
   void dropDescriptor(int fd) noexcept;
   void runDueCalls();
-  void fireSystemEvent(SystemEvent event);
-  void runPhase(SystemEvent event, EventPhase phase);
-  void shutDown();
+  void fireSystemEvent(SystemEvent event, UniqueFunction<void()> done);
+  std::vector<Deferred<void>> runPhase(SystemEvent event, EventPhase phase);
+  void finishSystemEvent(SystemEvent event, UniqueFunction<void()> done);
   void onSignal(int signo);
 
   const IReactorTime& clock_;
@@ -97,6 +107,7 @@ class ReactorImpl {
   std::vector<ReadyEvent> ready_;
   std::vector<Trigger> triggers_;
   std::uint64_t nextTriggerId_ = 1;
+  std::shared_ptr<PhaseWait> phaseWait_;
   State state_ = State::kStopped;
   bool embedding_ = false;
   ThreadPool pool_;

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <torsion/deferred/deferred.hpp>
 #include <torsion/deferred/error.hpp>
 #include <torsion/reactor/errors.hpp>
 #include <torsion/reactor/reactor_core.hpp>
@@ -221,4 +222,93 @@ TEST_CASE("The backend comes from the options, else from TORSION_REACTOR", "[rea
                       Catch::StartsWith("TORSION_REACTOR: "));
   ::unsetenv("TORSION_REACTOR");
   REQUIRE(torsion::defaultReactorBackend() == torsion::ReactorBackend::kEpoll);
+}
+
+TEST_CASE("A before-shutdown trigger's Deferred holds shutdown until it fires",
+          "[reactor][lifecycle]") {
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  std::vector<std::string> log;
+  torsion::Deferred<void> drained;
+  reactor.addSystemEventTrigger(EventPhase::kBefore, SystemEvent::kShutdown,
+                                [&]() -> torsion::Deferred<void> {
+                                  log.emplace_back("before");
+                                  // Work that finishes two turns later, e.g. draining clients.
+                                  reactor.callLater(20ms, [&] {
+                                    log.emplace_back("drained");
+                                    drained.callback();
+                                  });
+                                  return drained;
+                                });
+  reactor.addSystemEventTrigger(EventPhase::kDuring, SystemEvent::kShutdown,
+                                [&] { log.emplace_back("during"); });
+  reactor.addSystemEventTrigger(EventPhase::kAfter, SystemEvent::kShutdown,
+                                [&] { log.emplace_back("after"); });
+  reactor.callLater(0s, [&] { reactor.stop(); });
+  torsion::test::runBounded(reactor);
+  REQUIRE(log == std::vector<std::string>{"before", "drained", "during", "after"});
+}
+
+TEST_CASE("A failing before-shutdown Deferred is logged and shutdown goes on",
+          "[reactor][lifecycle]") {
+  torsion::test::CapturedLog captured;
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  bool after = false;
+  torsion::Deferred<void> pending;
+  reactor.addSystemEventTrigger(
+      EventPhase::kBefore, SystemEvent::kShutdown, [&]() -> torsion::Deferred<void> {
+        reactor.callLater(5ms, [&] { pending.errback(std::runtime_error("drain failed")); });
+        return pending;
+      });
+  reactor.addSystemEventTrigger(EventPhase::kBefore, SystemEvent::kShutdown,
+                                []() -> torsion::Deferred<void> {
+                                  return torsion::fail<void>(std::runtime_error("at once"));
+                                });
+  reactor.addSystemEventTrigger(EventPhase::kAfter, SystemEvent::kShutdown, [&] { after = true; });
+  reactor.callLater(0s, [&] { reactor.stop(); });
+  torsion::test::runBounded(reactor);
+  REQUIRE(after);
+  REQUIRE(captured.contains("drain failed"));
+  REQUIRE(captured.contains("at once"));
+}
+
+TEST_CASE("A before-startup Deferred holds callWhenRunning calls until it fires",
+          "[reactor][lifecycle]") {
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  std::vector<std::string> log;
+  torsion::Deferred<void> ready;
+  reactor.addSystemEventTrigger(EventPhase::kBefore, SystemEvent::kStartup,
+                                [&]() -> torsion::Deferred<void> {
+                                  reactor.callLater(10ms, [&] {
+                                    log.emplace_back("ready");
+                                    ready.callback();
+                                  });
+                                  return ready;
+                                });
+  reactor.callWhenRunning([&] {
+    log.emplace_back("running");
+    reactor.stop();
+  });
+  torsion::test::runBounded(reactor);
+  REQUIRE(log == std::vector<std::string>{"ready", "running"});
+}
+
+TEST_CASE("crash leaves run at once, abandoning a shutdown that waits on a Deferred",
+          "[reactor][lifecycle]") {
+  torsion::Deferred<void> never;
+  bool afterRan = false;
+  {
+    ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+    reactor.addSystemEventTrigger(EventPhase::kBefore, SystemEvent::kShutdown,
+                                  [&]() -> torsion::Deferred<void> { return never; });
+    reactor.addSystemEventTrigger(EventPhase::kAfter, SystemEvent::kShutdown,
+                                  [&] { afterRan = true; });
+    reactor.callLater(0s, [&] { reactor.stop(); });
+    // Shutdown now waits on `never` forever; only crash() gets out.
+    reactor.callLater(30ms, [&] { reactor.crash(); });
+    torsion::test::runBounded(reactor);
+    REQUIRE_FALSE(reactor.running());
+    reactor.crash();  // not running: does nothing
+  }
+  REQUIRE_FALSE(afterRan);
+  never.callback();  // fires after the reactor is gone: nothing to resume, no crash
 }

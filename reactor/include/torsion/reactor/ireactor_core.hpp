@@ -1,7 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
+#include <torsion/deferred/deferred.hpp>
 #include <torsion/deferred/unique_function.hpp>
 #include <torsion/reactor/delayed_call.hpp>
 
@@ -46,6 +49,12 @@ class IReactorCore {
   /// @throws ReactorNotRunning if the reactor is not running or is already stopping.
   virtual void stop() = 0;
 
+  /// Makes `run()` return at the end of this turn without finishing the shutdown sequence
+  /// (Twisted's `crash`): for tests and for hosts that must leave at once. Shutdown triggers
+  /// that have not run yet do not run; a Deferred a trigger is waiting on is abandoned.
+  /// Does nothing when the reactor is not running.
+  virtual void crash() noexcept = 0;
+
   /// True from the start of `run()` until the shutdown sequence completes.
   [[nodiscard]] virtual bool running() const noexcept = 0;
 
@@ -56,9 +65,23 @@ class IReactorCore {
   /// Runs `fn` once the reactor is running: at startup, or on the next turn if it already runs.
   virtual TriggerId callWhenRunning(UniqueFunction<void()> fn) = 0;
 
-  /// Runs `fn` in `phase` of `event`.
+  /// Runs `fn` in `phase` of `event`. In the `kBefore` phase, the Deferred `fn` returns holds
+  /// the later phases until it fires.
   virtual TriggerId addSystemEventTrigger(EventPhase phase, SystemEvent event,
-                                          UniqueFunction<void()> fn) = 0;
+                                          UniqueFunction<Deferred<void>()> fn) = 0;
+
+  /// Runs `fn`, which returns nothing, in `phase` of `event`.
+  template <class F>
+  requires std::is_void_v < std::invoke_result_t < std::decay_t<F>
+
+  & >> TriggerId addSystemEventTrigger(EventPhase phase, SystemEvent event, F&& fn) {
+    return addSystemEventTrigger(
+        phase, event,
+        UniqueFunction<Deferred<void>()>([f = std::forward<F>(fn)]() mutable -> Deferred<void> {
+          f();
+          return succeed();
+        }));
+  }
 
   /// Removes a trigger that has not run yet; removing an unknown or spent id does nothing.
   virtual void removeSystemEventTrigger(TriggerId id) = 0;

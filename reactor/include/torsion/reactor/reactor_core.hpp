@@ -97,11 +97,13 @@ class ReactorCore : public IReactorTime,
   // IReactorCore
   void run() override;
   void stop() override;
+  void crash() noexcept override;
   [[nodiscard]] bool running() const noexcept override;
   void iterate(Seconds timeout) override;
   TriggerId callWhenRunning(UniqueFunction<void()> fn) override;
   TriggerId addSystemEventTrigger(EventPhase phase, SystemEvent event,
-                                  UniqueFunction<void()> fn) override;
+                                  UniqueFunction<Deferred<void>()> fn) override;
+  using IReactorCore::addSystemEventTrigger;
   void removeSystemEventTrigger(TriggerId id) override;
 
   // IReactorFDSet
