@@ -3,7 +3,7 @@
 # Headers are found by glob so a new one is checked without anyone remembering to list it.
 function(torsion_add_header_check)
   set(sources "")
-  foreach(module deferred reactor transports protocols)
+  foreach(module deferred deferred/testing reactor transports protocols)
     file(GLOB_RECURSE headers CONFIGURE_DEPENDS
          "${PROJECT_SOURCE_DIR}/${module}/include/torsion/*.hpp")
     foreach(header IN LISTS headers)
@@ -15,5 +15,6 @@ function(torsion_add_header_check)
     endforeach()
   endforeach()
   add_library(torsion_check_headers OBJECT ${sources})
-  target_link_libraries(torsion_check_headers PRIVATE torsion::torsion torsion_warnings)
+  target_link_libraries(torsion_check_headers PRIVATE torsion::torsion torsion::testing
+                                                      torsion_warnings)
 endfunction()
