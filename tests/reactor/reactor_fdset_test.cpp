@@ -1,7 +1,12 @@
 #include <array>
+#include <cerrno>
+#include <functional>
 #include <string>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -199,4 +204,54 @@ TEST_CASE("A reader that throws is logged and removed, and the loop goes on", "[
   REQUIRE(later);
   REQUIRE(log.contains("reader broke"));
   REQUIRE_FALSE(reactor.isReading(reader));
+}
+
+TEST_CASE("A descriptor that reports an error stays watched", "[reactor][fdset]") {
+  // A connected UDP socket aimed at a closed port gets ECONNREFUSED (POLLERR) after each send.
+  // libuv stops a poll handle that reports an error; the uv backend must watch again.
+  ReactorCore reactor(torsion::test::quietOptions(torsion::test::anyBackend()));
+  const int closedPortSocket = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(closedPortSocket, reinterpret_cast<sockaddr*>(&addr), len) == 0);  // NOLINT
+  REQUIRE(::getsockname(closedPortSocket, reinterpret_cast<sockaddr*>(&addr), &len) ==
+          0);                 // NOLINT
+  ::close(closedPortSocket);  // the port is now closed: sends to it are refused
+
+  struct Refused final : torsion::IReadDescriptor {
+    int fd = -1;
+    int errors = 0;
+
+    [[nodiscard]] int fileno() const override { return fd; }
+
+    void doRead() override {
+      char c = 0;
+      if (::recv(fd, &c, 1, 0) < 0 && errno == ECONNREFUSED) {
+        ++errors;
+      }
+    }
+  } refused;
+
+  refused.fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  REQUIRE(::connect(refused.fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);  // NOLINT
+  reactor.addReader(refused);
+  int sent = 0;
+  std::function<void()> sendOne = [&] {
+    if (refused.errors >= 3 || sent >= 50) {
+      reactor.stop();
+      return;
+    }
+    if (refused.errors == sent) {
+      ++sent;
+      [[maybe_unused]] const ssize_t n = ::send(refused.fd, "x", 1, 0);
+    }
+    reactor.callLater(2ms, sendOne);
+  };
+  reactor.callLater(0s, sendOne);
+  torsion::test::runBounded(reactor);
+  REQUIRE(refused.errors == 3);
+  reactor.removeReader(refused);
+  ::close(refused.fd);
 }

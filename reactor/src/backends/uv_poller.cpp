@@ -40,6 +40,7 @@ struct UvPoller::PollHandle {
   uv_poll_t handle{};
   UvPoller* owner = nullptr;
   int fd = -1;
+  int events = 0;  // what the handle watches, to restart it after an error
 
   void close() {
     uv_close(reinterpret_cast<uv_handle_t*>(&handle),  // NOLINT: libuv's handle "inheritance"
@@ -112,7 +113,8 @@ void UvPoller::update(int fd, unsigned before, unsigned after) {
   } else {
     handle = it->second;
   }
-  if (const int rc = uv_poll_start(&handle->handle, uvEvents(after), &UvPoller::onPoll); rc != 0) {
+  handle->events = uvEvents(after);
+  if (const int rc = uv_poll_start(&handle->handle, handle->events, &UvPoller::onPoll); rc != 0) {
     throwUv("uv_poll_start", rc);
   }
 }
@@ -120,6 +122,11 @@ void UvPoller::update(int fd, unsigned before, unsigned after) {
 void UvPoller::onPoll(uv_poll_t* handle, int status, int events) {
   auto* self = static_cast<PollHandle*>(handle->data);
   UvPoller* owner = self->owner;
+  if (status < 0) {
+    // libuv stops a poll handle that reports an error; the reactor's registration still
+    // stands, so watch again, as epoll keeps reporting EPOLLERR until the owner acts on it.
+    uv_poll_start(handle, self->events, &UvPoller::onPoll);
+  }
   if (owner->collecting_ == nullptr) {
     return;  // the host ran its loop outside a reactor turn; the next turn polls again
   }
