@@ -70,7 +70,7 @@ ReactorImpl::~ReactorImpl() {
   }
   pool_.stop();
   signals_.uninstall();
-  removeReader(waker_);
+  dropDescriptor(waker_.fileno());  // noexcept: a destructor must not throw
 }
 
 // ---- time -------------------------------------------------------------------------------------
@@ -146,17 +146,27 @@ void ReactorImpl::run() {
   }
   state_ = State::kRunning;
 
+  // Leaves the reactor stopped and the signal dispositions restored however run() ends.
   struct Cleanup {
     ReactorImpl& self;
 
+    explicit Cleanup(ReactorImpl& reactor) : self(reactor) {}
+
+    Cleanup(const Cleanup&) = delete;
+    Cleanup& operator=(const Cleanup&) = delete;
+    Cleanup(Cleanup&&) = delete;
+    Cleanup& operator=(Cleanup&&) = delete;
+
     ~Cleanup() {
       if (self.isReading(self.signals_)) {
-        self.removeReader(self.signals_);
+        self.dropDescriptor(self.signals_.fileno());  // noexcept, unlike removeReader
       }
       self.signals_.uninstall();
       self.state_ = State::kStopped;
     }
-  } cleanup{*this};
+  };
+
+  const Cleanup cleanup(*this);
 
   if (installSignalHandlers_) {
     signals_.install();
@@ -240,7 +250,7 @@ void ReactorImpl::fireSystemEvent(SystemEvent event, UniqueFunction<void()> done
   };
   phaseWait_ = wait;
   for (Deferred<void>& d : waiting) {
-    d.addBoth([wait](Outcome<void> outcome) {
+    d.addBoth([wait](const Outcome<void>& outcome) {
       if (outcome.failed()) {
         Logger("torsion.reactor").failure("system event trigger", outcome.failure().exception());
       }

@@ -44,7 +44,9 @@ struct UvPoller::PollHandle {
 
   void close() {
     uv_close(reinterpret_cast<uv_handle_t*>(&handle),  // NOLINT: libuv's handle "inheritance"
-             [](uv_handle_t* h) { delete static_cast<PollHandle*>(h->data); });
+             [](uv_handle_t* h) {
+               delete static_cast<PollHandle*>(h->data);  // NOLINT(cppcoreguidelines-owning-memory)
+             });
   }
 };
 
@@ -53,8 +55,11 @@ struct UvPoller::TimerHandle {
   uv_timer_t handle{};
 
   void close() {
-    uv_close(reinterpret_cast<uv_handle_t*>(&handle),  // NOLINT: libuv's handle "inheritance"
-             [](uv_handle_t* h) { delete static_cast<TimerHandle*>(h->data); });
+    uv_close(
+        reinterpret_cast<uv_handle_t*>(&handle),  // NOLINT: libuv's handle "inheritance"
+        [](uv_handle_t* h) {
+          delete static_cast<TimerHandle*>(h->data);  // NOLINT(cppcoreguidelines-owning-memory)
+        });
   }
 };
 
