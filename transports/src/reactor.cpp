@@ -96,7 +96,7 @@ OwnedFd adoptDescriptor(int fd, AddressFamily family, int type, bool wantListeni
 }  // namespace
 
 Reactor::Reactor(ReactorOptions options)
-    : ReactorCore(std::move(options)), transports_(std::make_unique<detail::Transports>(*this)) {
+    : ReactorCore(options), transports_(std::make_unique<detail::Transports>(*this)) {
   // Twisted's disconnectAll: shutting down ends every port, connector and connection, so run()
   // returns with nothing open.
   addSystemEventTrigger(EventPhase::kDuring, SystemEvent::kShutdown,
