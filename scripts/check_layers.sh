@@ -24,5 +24,5 @@ violations() {  # module, allowed-include regex
 violations deferred 'deferred/|testing/'
 violations reactor 'deferred/|reactor/'
 violations transports 'deferred/|reactor/|transports/'
-violations protocols 'deferred/|protocols/|reactor/(i[a-z_]*|delayed_call|errors)\.hpp|transports/(i[a-z_]*|address|errors)\.hpp'
+violations protocols 'deferred/|protocols/|reactor/(i[a-z_]*|delayed_call|errors)\.hpp|transports/(i[a-z_]*|address|errors|protocol|factory|client_factory|datagram_protocol)\.hpp'
 exit $status
