@@ -156,7 +156,8 @@ void Connector::begin() {
   attemptNext();
 }
 
-void Connector::resolved(std::uint64_t attempt, std::vector<Address> addresses, std::string error) {
+void Connector::resolved(std::uint64_t attempt, std::vector<Address> addresses,
+                         const std::string& error) {
   if (attempt != attempt_ || state_ != State::kConnecting || !candidates_.empty()) {
     return;  // a stale answer for an attempt that ended
   }

@@ -63,7 +63,7 @@ class Connector final : public IConnector, public IWriteDescriptor, public Selec
   void connectionLost(const Failure& reason);
 
   /// Name resolution finished (from callFromThread): addresses, or an error text.
-  void resolved(std::uint64_t attempt, std::vector<Address> addresses, std::string error);
+  void resolved(std::uint64_t attempt, std::vector<Address> addresses, const std::string& error);
 
  private:
   enum class State : std::uint8_t { kDisconnected, kConnecting, kFailing, kConnected };

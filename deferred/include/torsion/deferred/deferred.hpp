@@ -249,8 +249,9 @@ struct BothStep {
 template <class Step>
 struct StepNode : CallbackNode {
   explicit StepNode(Step&& s) : step(std::move(s)) {
-    run = &runNode;
-    destroy = &destroyNode;
+    // The hooks are the base's members, which a derived member-initializer cannot set.
+    run = &runNode;          // NOLINT(cppcoreguidelines-prefer-member-initializer)
+    destroy = &destroyNode;  // NOLINT(cppcoreguidelines-prefer-member-initializer)
   }
 
   static void runNode(CallbackNode* self, DeferredCore& core) noexcept {
@@ -430,7 +431,7 @@ class [[nodiscard]] Deferred {
 
   /// Fires the chain with a failure and runs the errbacks before returning.
   /// @throws AlreadyCalledError as `callback`.
-  void errback(Failure failure) { checkedCore().fireFailure(failure.exception()); }
+  void errback(const Failure& failure) { checkedCore().fireFailure(failure.exception()); }
 
   /// Fires the chain with the failure `error` holds.
   /// @throws ValueError if `error` is null; AlreadyCalledError as `callback`.
@@ -619,7 +620,7 @@ class [[nodiscard]] Deferred {
 
   explicit Deferred(detail::DeferredCore* adopted) noexcept : core_(adopted) {}
 
-  detail::DeferredCore& checkedCore() const {
+  [[nodiscard]] detail::DeferredCore& checkedCore() const {
     if (core_ == nullptr) {
       throw Error("use of an empty (moved-from) Deferred handle");
     }
@@ -794,8 +795,9 @@ template <class T>
 struct ResumeNode : CallbackNode {
   ResumeNode(DeferredAwaiter<T>* a, std::coroutine_handle<> h, DeferredPromiseBase* p) noexcept
       : awaiter(a), handle(h), promise(p) {
-    run = &runNode;
-    destroy = &destroyNode;
+    // The hooks are the base's members, which a derived member-initializer cannot set.
+    run = &runNode;          // NOLINT(cppcoreguidelines-prefer-member-initializer)
+    destroy = &destroyNode;  // NOLINT(cppcoreguidelines-prefer-member-initializer)
   }
 
   static void runNode(CallbackNode* self, DeferredCore& core) noexcept {

@@ -176,7 +176,7 @@ template <class T>
       {.fireOnOneCallback = false, .fireOnOneErrback = true, .consumeErrors = consumeErrors},
       origin);
   if constexpr (std::is_void_v<T>) {
-    Deferred<void> done = list.addCallback([](std::vector<Outcome<void>>) {});
+    Deferred<void> done = list.addCallback([](const std::vector<Outcome<void>>&) {});
     return done;
   } else {
     Deferred<std::vector<T>> values = list.addCallback([](std::vector<Outcome<T>> results) {
