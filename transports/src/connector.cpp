@@ -52,7 +52,7 @@ void resolveInThread(ReactorCore* core, Transports* owner, std::uint64_t id, std
   core->ReactorCore::callFromThread(
       [owner, id, attempt, addresses = std::move(addresses), error = std::move(error)]() mutable {
         if (Connector* connector = owner->findConnector(id); connector != nullptr) {
-          connector->resolved(attempt, std::move(addresses), std::move(error));
+          connector->resolved(attempt, std::move(addresses), error);
         }
       });
 }

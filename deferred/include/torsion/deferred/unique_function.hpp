@@ -29,16 +29,20 @@ class UniqueFunction<R(Args...)> {
   UniqueFunction() noexcept = default;
 
   /// An empty function; `bool(f)` is false.
-  UniqueFunction(std::nullptr_t) noexcept {
-  }  // NOLINT(google-explicit-constructor): like std::function
+  // NOLINTNEXTLINE(google-explicit-constructor): converts implicitly, like std::function
+  UniqueFunction(std::nullptr_t) noexcept {}
 
   /// Wraps `f`, moving or copying it in.
+  // clang-format 14 mangles requires-clauses, so this declaration is laid out by hand.
+  // clang-format off
   template <class F>
-
-  requires(!std::is_same_v<std::remove_cvref_t<F>, UniqueFunction> &&
-           std::is_invocable_r_v<R, std::decay_t<F>&, Args...>)
-      UniqueFunction(
-          F&& f) {  // NOLINT(google-explicit-constructor): callables convert, as to std::function
+    requires(!std::is_same_v<std::remove_cvref_t<F>, UniqueFunction> &&
+             std::is_invocable_r_v<R, std::decay_t<F>&, Args...>)
+  // Callables convert implicitly, as to std::function; the constraint excludes UniqueFunction
+  // itself, so the move constructor is not hidden.
+  // NOLINTNEXTLINE(google-explicit-constructor,bugprone-forwarding-reference-overload)
+  UniqueFunction(F&& f) {
+    // clang-format on
     using Fn = std::decay_t<F>;
     if constexpr (kFitsInline<Fn>) {
       ::new (static_cast<void*>(storage_.buf)) Fn(std::forward<F>(f));
