@@ -6,9 +6,10 @@
 #include <fmt/format.h>
 
 #include <torsion/reactor/errors.hpp>
+#include <torsion/reactor/unique_fd.hpp>
 
 #include "ipoller.hpp"
-#include "unique_fd.hpp"
+#include "throw_errno.hpp"
 
 namespace torsion::detail {
 

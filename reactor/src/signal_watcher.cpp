@@ -8,6 +8,8 @@
 
 #include <torsion/deferred/error.hpp>
 
+#include "throw_errno.hpp"
+
 namespace torsion::detail {
 
 namespace {

@@ -5,6 +5,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "throw_errno.hpp"
+
 namespace torsion::detail {
 
 Waker::Waker(UniqueFunction<void(UniqueFunction<void()>&)> run)

@@ -5,8 +5,7 @@
 
 #include <torsion/deferred/unique_function.hpp>
 #include <torsion/reactor/ireactor_fdset.hpp>
-
-#include "unique_fd.hpp"
+#include <torsion/reactor/unique_fd.hpp>
 
 namespace torsion::detail {
 

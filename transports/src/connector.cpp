@@ -173,8 +173,8 @@ void Connector::attemptNext() {
   while (next_ < candidates_.size()) {
     const Address& target = candidates_[next_++];
     closeSocket();
-    fd_ =
-        OwnedFd(::socket(domainOf(target.family()), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    fd_ = UniqueFd(
+        ::socket(domainOf(target.family()), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd_.valid()) {
       lastError_ = errno;
       continue;

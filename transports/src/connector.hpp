@@ -10,10 +10,10 @@
 #include <torsion/deferred/failure.hpp>
 #include <torsion/reactor/delayed_call.hpp>
 #include <torsion/reactor/ireactor_fdset.hpp>
+#include <torsion/reactor/unique_fd.hpp>
 #include <torsion/transports/client_factory.hpp>
 #include <torsion/transports/iconnector.hpp>
 
-#include "owned_fd.hpp"
 #include "transports.hpp"
 
 namespace torsion::detail {
@@ -92,7 +92,7 @@ class Connector final : public IConnector, public IWriteDescriptor, public Selec
   std::vector<Address> candidates_;
   std::size_t next_ = 0;
   int lastError_ = 0;
-  OwnedFd fd_;
+  UniqueFd fd_;
   bool writing_ = false;
   StreamConnection* connection_ = nullptr;
   DelayedCall startCall_;

@@ -25,9 +25,7 @@ EndpointDescription EndpointDescription::parse(std::string_view description) {
   std::string current;
   std::optional<std::string> value;  // set once an unescaped '=' was seen in this part
   auto flush = [&parts, &current, &value] {
-    parts.emplace_back(std::move(current), std::move(value));
-    current.clear();
-    value.reset();
+    parts.emplace_back(std::exchange(current, {}), std::exchange(value, std::nullopt));
   };
   for (std::size_t i = 0; i < description.size(); ++i) {
     const char c = description[i];

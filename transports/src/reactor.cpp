@@ -23,7 +23,6 @@ namespace torsion {
 
 namespace {
 
-using detail::OwnedFd;
 using detail::SockAddr;
 
 Address interfaceAddress(const std::string& interface, std::uint16_t port) {
@@ -39,8 +38,8 @@ Address interfaceAddress(const std::string& interface, std::uint16_t port) {
                                          : Address::ipv6(interface, port);
 }
 
-OwnedFd bindSocket(const Address& address, int type, bool reuseAddress) {
-  OwnedFd fd = detail::openSocket(address.family(), type);
+UniqueFd bindSocket(const Address& address, int type, bool reuseAddress) {
+  UniqueFd fd = detail::openSocket(address.family(), type);
   if (reuseAddress) {
     const int one = 1;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -53,7 +52,7 @@ OwnedFd bindSocket(const Address& address, int type, bool reuseAddress) {
   return fd;
 }
 
-void listenOn(const OwnedFd& fd, const Address& address, int backlog) {
+void listenOn(const UniqueFd& fd, const Address& address, int backlog) {
   if (::listen(fd.get(), backlog) != 0) {
     throw CannotListenError(
         fmt::format("Couldn't listen on {}: {}", address.toString(), detail::errnoText(errno)));
@@ -63,7 +62,7 @@ void listenOn(const OwnedFd& fd, const Address& address, int backlog) {
 // True when something accepts connections on the UNIX socket at `sa`. A refused connection
 // means the file is a leftover of a dead process.
 bool unixSocketIsLive(const SockAddr& sa) {
-  OwnedFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!probe.valid()) {
     return true;  // cannot tell: assume live, never steal
   }
@@ -73,7 +72,7 @@ bool unixSocketIsLive(const SockAddr& sa) {
   return errno != ECONNREFUSED;  // EAGAIN: a live listener with a full backlog
 }
 
-OwnedFd adoptDescriptor(int fd, AddressFamily family, int type, bool wantListening) {
+UniqueFd adoptDescriptor(int fd, AddressFamily family, int type, bool wantListening) {
   if (detail::getIntOption(fd, SOL_SOCKET, SO_TYPE) != type) {
     throw ValueError(fmt::format("descriptor {} is not a {} socket", fd,
                                  type == SOCK_STREAM ? "stream" : "datagram"));
@@ -86,7 +85,7 @@ OwnedFd adoptDescriptor(int fd, AddressFamily family, int type, bool wantListeni
     throw ValueError(
         fmt::format("descriptor {} is {}a listening socket", fd, wantListening ? "not " : ""));
   }
-  OwnedFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+  UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
   if (!copy.valid() || !detail::setNonBlocking(copy.get())) {
     throw ValueError(fmt::format("cannot adopt descriptor {}: {}", fd, detail::errnoText(errno)));
   }
@@ -117,7 +116,7 @@ IListeningPort& Reactor::listenTCP(std::uint16_t port, std::shared_ptr<Factory> 
     throw ValueError("listenTCP: factory is null");
   }
   const Address address = interfaceAddress(interface, port);
-  OwnedFd fd = bindSocket(address, SOCK_STREAM, true);
+  UniqueFd fd = bindSocket(address, SOCK_STREAM, true);
   listenOn(fd, address, backlog);
   auto& result = transports_->adopt(std::make_unique<detail::StreamPort>(
       *transports_, std::move(fd), address.family(), std::move(factory), "", 0, 0));
@@ -149,7 +148,7 @@ IListeningPort& Reactor::listenUNIX(const std::string& path, std::shared_ptr<Fac
   } catch (const ValueError& e) {
     throw CannotListenError(fmt::format("Couldn't listen on {}: {}", address.toString(), e.what()));
   }
-  OwnedFd fd = detail::openSocket(AddressFamily::kUnix, SOCK_STREAM);
+  UniqueFd fd = detail::openSocket(AddressFamily::kUnix, SOCK_STREAM);
   if (::bind(fd.get(), sa.get(), sa.length) != 0) {
     int err = errno;
 
@@ -223,7 +222,7 @@ IMulticastTransport& Reactor::listenMulticast(std::uint16_t port,
     throw ValueError("listenUDP: protocol is null");
   }
   const Address address = interfaceAddress(interface, port);
-  OwnedFd fd = bindSocket(address, SOCK_DGRAM, listenMultiple);
+  UniqueFd fd = bindSocket(address, SOCK_DGRAM, listenMultiple);
   auto& result = transports_->adopt(std::make_unique<detail::UdpPort>(
       *transports_, std::move(fd), address.family(), std::move(protocol), maxPacketSize));
   result.start();
@@ -235,7 +234,7 @@ IListeningPort& Reactor::adoptStreamPort(int fd, AddressFamily family,
   if (!factory) {
     throw ValueError("adoptStreamPort: factory is null");
   }
-  OwnedFd copy = adoptDescriptor(fd, family, SOCK_STREAM, true);
+  UniqueFd copy = adoptDescriptor(fd, family, SOCK_STREAM, true);
   auto& result = transports_->adopt(std::make_unique<detail::StreamPort>(
       *transports_, std::move(copy), family, std::move(factory), "", 0, 0));
   result.start();
@@ -247,7 +246,7 @@ void Reactor::adoptStreamConnection(int fd, AddressFamily family,
   if (!factory) {
     throw ValueError("adoptStreamConnection: factory is null");
   }
-  OwnedFd copy = adoptDescriptor(fd, family, SOCK_STREAM, false);
+  UniqueFd copy = adoptDescriptor(fd, family, SOCK_STREAM, false);
   const Address peer = detail::peerAddress(copy.get(), family);
   if (family != AddressFamily::kUnix) {
     SockAddr probe;
@@ -282,7 +281,7 @@ IUDPTransport& Reactor::adoptDatagramPort(int fd, AddressFamily family,
   if (!protocol) {
     throw ValueError("adoptDatagramPort: protocol is null");
   }
-  OwnedFd copy = adoptDescriptor(fd, family, SOCK_DGRAM, false);
+  UniqueFd copy = adoptDescriptor(fd, family, SOCK_DGRAM, false);
   auto& result = transports_->adopt(std::make_unique<detail::UdpPort>(
       *transports_, std::move(copy), family, std::move(protocol), maxPacketSize));
   result.start();

@@ -161,8 +161,8 @@ bool setNonBlocking(int fd) noexcept {
   return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
-OwnedFd openSocket(AddressFamily family, int type) {
-  OwnedFd fd(::socket(domainOf(family), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+UniqueFd openSocket(AddressFamily family, int type) {
+  UniqueFd fd(::socket(domainOf(family), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) {
     throw CannotListenError(fmt::format("socket: {}", errnoText(errno)));
   }

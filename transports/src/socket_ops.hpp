@@ -6,9 +6,8 @@
 #include <sys/socket.h>
 
 #include <torsion/deferred/failure.hpp>
+#include <torsion/reactor/unique_fd.hpp>
 #include <torsion/transports/address.hpp>
-
-#include "owned_fd.hpp"
 
 namespace torsion::detail {
 
@@ -57,7 +56,7 @@ bool setNonBlocking(int fd) noexcept;
 
 /// A non-blocking, close-on-exec stream or datagram socket for `family`.
 /// @throws CannotListenError (for listeners) with errno's text when the socket cannot be made.
-[[nodiscard]] OwnedFd openSocket(AddressFamily family, int type);
+[[nodiscard]] UniqueFd openSocket(AddressFamily family, int type);
 
 /// Sets an int socket option, throwing SystemError-like ValueError naming `what` on failure.
 void setIntOption(int fd, int level, int name, int value, const char* what);

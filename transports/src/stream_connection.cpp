@@ -35,7 +35,7 @@ bool wouldBlock(int err) noexcept {
 
 }  // namespace
 
-StreamConnection::StreamConnection(Transports& owner, OwnedFd fd, AddressFamily family,
+StreamConnection::StreamConnection(Transports& owner, UniqueFd fd, AddressFamily family,
                                    Address peer, std::unique_ptr<Protocol> protocol,
                                    std::shared_ptr<Factory> factory, Connector* connector)
     : owner_(owner),

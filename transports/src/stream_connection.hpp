@@ -11,12 +11,12 @@
 #include <torsion/deferred/failure.hpp>
 #include <torsion/reactor/delayed_call.hpp>
 #include <torsion/reactor/ireactor_fdset.hpp>
+#include <torsion/reactor/unique_fd.hpp>
 #include <torsion/transports/factory.hpp>
 #include <torsion/transports/ihalf_closeable_protocol.hpp>
 #include <torsion/transports/itcp_transport.hpp>
 #include <torsion/transports/protocol.hpp>
 
-#include "owned_fd.hpp"
 #include "transports.hpp"
 
 namespace torsion::detail {
@@ -41,7 +41,7 @@ class StreamConnection final : public ITCPTransport,
   /// Reads per readiness event, so one busy peer cannot starve the others.
   static constexpr int kReadBudget = 16;
 
-  StreamConnection(Transports& owner, OwnedFd fd, AddressFamily family, Address peer,
+  StreamConnection(Transports& owner, UniqueFd fd, AddressFamily family, Address peer,
                    std::unique_ptr<Protocol> protocol, std::shared_ptr<Factory> factory,
                    Connector* connector);
   ~StreamConnection() override;
@@ -112,7 +112,7 @@ class StreamConnection final : public ITCPTransport,
   void checkTcp(const char* what) const;
 
   Transports& owner_;
-  OwnedFd fd_;
+  UniqueFd fd_;
   AddressFamily family_;
   Address peer_;
   mutable std::optional<Address> host_;

@@ -14,7 +14,7 @@
 
 namespace torsion::detail {
 
-StreamPort::StreamPort(Transports& owner, OwnedFd fd, AddressFamily family,
+StreamPort::StreamPort(Transports& owner, UniqueFd fd, AddressFamily family,
                        std::shared_ptr<Factory> factory, std::string unlinkPath, dev_t device,
                        ino_t inode)
     : owner_(owner),
@@ -66,7 +66,7 @@ void StreamPort::doRead() {
   for (int i = 0; i < kAcceptBudget && reading_; ++i) {
     SockAddr peer;
     peer.length = sizeof peer.storage;
-    OwnedFd fd(::accept4(fd_.get(), peer.get(), &peer.length, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    UniqueFd fd(::accept4(fd_.get(), peer.get(), &peer.length, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!fd.valid()) {
       switch (errno) {
         case EAGAIN:

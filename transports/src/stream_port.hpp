@@ -9,10 +9,10 @@
 #include <torsion/deferred/unique_function.hpp>
 #include <torsion/reactor/delayed_call.hpp>
 #include <torsion/reactor/ireactor_fdset.hpp>
+#include <torsion/reactor/unique_fd.hpp>
 #include <torsion/transports/factory.hpp>
 #include <torsion/transports/ilistening_port.hpp>
 
-#include "owned_fd.hpp"
 #include "transports.hpp"
 
 namespace torsion::detail {
@@ -32,7 +32,7 @@ class StreamPort final : public IListeningPort, public IReadDescriptor, public S
 
   /// `unlinkPath` is the UNIX socket file to remove on stop (empty: none), identified by
   /// `device`/`inode` so a file another process put there is left alone.
-  StreamPort(Transports& owner, OwnedFd fd, AddressFamily family, std::shared_ptr<Factory> factory,
+  StreamPort(Transports& owner, UniqueFd fd, AddressFamily family, std::shared_ptr<Factory> factory,
              std::string unlinkPath, dev_t device, ino_t inode);
   ~StreamPort() override;
 
@@ -64,7 +64,7 @@ class StreamPort final : public IListeningPort, public IReadDescriptor, public S
   void finishStop();
 
   Transports& owner_;
-  OwnedFd fd_;
+  UniqueFd fd_;
   AddressFamily family_;
   std::shared_ptr<Factory> factory_;
   Address host_;

@@ -18,7 +18,7 @@
 
 namespace torsion::detail {
 
-UdpPort::UdpPort(Transports& owner, OwnedFd fd, AddressFamily family,
+UdpPort::UdpPort(Transports& owner, UniqueFd fd, AddressFamily family,
                  std::unique_ptr<DatagramProtocol> protocol, std::size_t maxPacketSize)
     : owner_(owner),
       fd_(std::move(fd)),

@@ -8,10 +8,10 @@
 #include <torsion/deferred/unique_function.hpp>
 #include <torsion/reactor/delayed_call.hpp>
 #include <torsion/reactor/ireactor_fdset.hpp>
+#include <torsion/reactor/unique_fd.hpp>
 #include <torsion/transports/datagram_protocol.hpp>
 #include <torsion/transports/iudp_transport.hpp>
 
-#include "owned_fd.hpp"
 #include "transports.hpp"
 
 namespace torsion::detail {
@@ -22,7 +22,7 @@ class UdpPort final : public IMulticastTransport, public IReadDescriptor, public
   /// Datagrams per readiness event.
   static constexpr int kReadBudget = 32;
 
-  UdpPort(Transports& owner, OwnedFd fd, AddressFamily family,
+  UdpPort(Transports& owner, UniqueFd fd, AddressFamily family,
           std::unique_ptr<DatagramProtocol> protocol, std::size_t maxPacketSize);
   ~UdpPort() override;
 
@@ -71,7 +71,7 @@ class UdpPort final : public IMulticastTransport, public IReadDescriptor, public
   void stopReading() noexcept;
 
   Transports& owner_;
-  OwnedFd fd_;
+  UniqueFd fd_;
   AddressFamily family_;
   std::unique_ptr<DatagramProtocol> protocol_;
   std::vector<char> packet_;

@@ -8,6 +8,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "../throw_errno.hpp"
+
 namespace torsion::detail {
 
 namespace {

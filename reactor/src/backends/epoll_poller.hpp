@@ -5,8 +5,9 @@
 
 #include <sys/epoll.h>
 
+#include <torsion/reactor/unique_fd.hpp>
+
 #include "../ipoller.hpp"
-#include "../unique_fd.hpp"
 
 namespace torsion::detail {
 

@@ -2,7 +2,9 @@
 
 #include <cerrno>
 
-#include "../unique_fd.hpp"
+#include <torsion/reactor/unique_fd.hpp>
+
+#include "../throw_errno.hpp"
 
 namespace torsion::detail {
 
