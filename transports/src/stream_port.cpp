@@ -158,16 +158,7 @@ void StreamPort::finishStop() {
       owner_.log().failure("stopFactory", std::current_exception());
     }
   }
-  UniqueFunction<void()> onStopped = std::move(onStopped_);
-  Transports& owner = owner_;
-  owner.destroy(this);  // `this` is gone
-  if (onStopped) {
-    try {
-      onStopped();
-    } catch (...) {
-      owner.log().failure("stopListening callback", std::current_exception());
-    }
-  }
+  owner_.destroyThenNotify(this, std::move(onStopped_));  // `this` is gone
 }
 
 void StreamPort::shutDown() {

@@ -22,6 +22,17 @@ void Transports::destroy(Selectable* object) noexcept {
   }
 }
 
+void Transports::destroyThenNotify(Selectable* object, UniqueFunction<void()> onStopped) {
+  destroy(object);
+  if (onStopped) {
+    try {
+      onStopped();
+    } catch (...) {
+      log_.failure("stopListening callback", std::current_exception());
+    }
+  }
+}
+
 void Transports::disconnectAll() {
   shuttingDown_ = true;
   std::vector<Selectable*> snapshot;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <torsion/deferred/logger.hpp>
+#include <torsion/deferred/unique_function.hpp>
 #include <torsion/reactor/reactor_core.hpp>
 
 namespace torsion::detail {
@@ -53,6 +54,10 @@ class Transports {
 
   /// Destroys an owned object; called by the object itself as its last act.
   void destroy(Selectable* object) noexcept;
+
+  /// Destroys `object`, then calls `onStopped` (if set) and logs what it throws: the end of a
+  /// port's `stopListening`, whose callback must see the port gone.
+  void destroyThenNotify(Selectable* object, UniqueFunction<void()> onStopped);
 
   /// The shutdown sweep: every object finishes (hooks run) and is destroyed.
   void disconnectAll();

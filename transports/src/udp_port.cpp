@@ -300,16 +300,7 @@ void UdpPort::finishStop() {
   }
   ProtocolAccess::attach(*protocol_, nullptr);
   fd_.reset();
-  UniqueFunction<void()> onStopped = std::move(onStopped_);
-  Transports& owner = owner_;
-  owner.destroy(this);  // `this` is gone
-  if (onStopped) {
-    try {
-      onStopped();
-    } catch (...) {
-      owner.log().failure("stopListening callback", std::current_exception());
-    }
-  }
+  owner_.destroyThenNotify(this, std::move(onStopped_));  // `this` is gone
 }
 
 void UdpPort::shutDown() {
