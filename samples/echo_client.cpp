@@ -5,6 +5,8 @@
 //   ./build/samples/echo_client                                 # tcp:host=127.0.0.1:port=8000
 //   ./build/samples/echo_client --message 'hi there' --connect unix:path=/tmp/echo.sock
 // Exit status: 0 when the echo matched, 1 otherwise (refused, lost, mismatched).
+#include <cstdio>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,7 +58,9 @@ class EchoClient final : public torsion::Protocol {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"torsion echo client: sends a message and checks the echo"};
   std::string connect = "tcp:host=127.0.0.1:port=8000";
   std::string message = "hello, world";
@@ -91,4 +95,16 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", outcome.received);
   }
   return outcome.ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Anything not handled in run() (CLI11 set-up, output errors) ends the program with one line.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "echo_client: %s\n", e.what());
+    return 1;
+  }
 }

@@ -7,6 +7,8 @@
 //                  printf 'hello\n' | nc -q1 127.0.0.1 8000
 // TORSION_REACTOR=poll (or uv) picks another backend. Ctrl-C (SIGINT) or SIGTERM stops it
 // cleanly: the reactor closes every connection and the program exits 0.
+#include <cstdio>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,7 +35,9 @@ class Echo final : public torsion::Protocol {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"torsion echo server: writes back every byte it receives"};
   std::string listen = "tcp:8000:interface=127.0.0.1";
   bool quiet = false;
@@ -57,4 +61,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Anything not handled in run() (CLI11 set-up, output errors) ends the program with one line.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "echo_server: %s\n", e.what());
+    return 1;
+  }
 }

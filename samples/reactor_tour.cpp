@@ -8,6 +8,8 @@
 // TORSION_REACTOR=poll (or uv) picks another backend. Ctrl-C stops it cleanly at any time.
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <exception>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -68,7 +70,9 @@ struct Tour {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"A tour of torsion's reactor: timers and a thread call"};
   int ticks = 3;
   app.add_option("--ticks", ticks, "How many ticks before stopping")->check(CLI::Range(1, 1000));
@@ -97,4 +101,16 @@ int main(int argc, char** argv) {
   reactor.run();
   fmt::print("bye\n");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Anything not handled in run() (CLI11 set-up, output errors) ends the program with one line.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "reactor_tour: %s\n", e.what());
+    return 1;
+  }
 }

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what torsion needs from Debian 12's packages, and nothing when all of it is present.
 #
-# Usage: scripts/setup.sh
+# Usage: scripts/setup.sh [extra-package ...]
 # Runs apt-get only for missing packages, so a second run is quick and needs no network.
+# Extra packages (for example clang and clang-tidy for scripts/lint.sh) join the list.
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
   libuv1-dev libfmt-dev catch2 libcli11-dev
   python3-twisted   # the interoperability tests talk to real Twisted
+  "$@"
 )
 
 missing=()
