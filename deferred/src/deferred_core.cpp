@@ -1,6 +1,7 @@
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <new>
 #include <string>
 #include <typeinfo>
 #include <utility>
@@ -22,7 +23,10 @@ namespace {
 // them here instead of recursing keeps the stack flat however long that chain is.
 // The initial-exec model makes these one %fs-relative load instead of a __tls_get_addr call
 // (the library is built with -fPIC); they are two words, well within glibc's static TLS reserve.
+// They are per-thread by nature (a chain belongs to one thread) and private to this file.
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): per-thread trampoline
 [[gnu::tls_model("initial-exec")]] thread_local DeferredCore* destroyQueue = nullptr;
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): per-thread trampoline
 [[gnu::tls_model("initial-exec")]] thread_local bool destroying = false;
 
 std::string typeName(const std::type_info& type) {
@@ -48,7 +52,7 @@ DeferredCore::~DeferredCore() {
   while (head_ != nullptr) {
     CallbackNode* node = head_;
     head_ = node->next;
-    node->destroy(node);
+    destroyNode(node);
   }
   tail_ = nullptr;
   if (pendingInner_ != nullptr) {
@@ -96,8 +100,7 @@ void DeferredCore::moveResultTo(DeferredCore& other) noexcept {
 }
 
 bool DeferredCore::adoptPendingInner() noexcept {
-  DeferredCore* inner = pendingInner_;
-  pendingInner_ = nullptr;
+  DeferredCore* inner = std::exchange(pendingInner_, nullptr);
   if (inner->ready()) {
     // The returned Deferred already has its result: take it and keep going.
     inner->moveResultTo(*this);
@@ -105,25 +108,54 @@ bool DeferredCore::adoptPendingInner() noexcept {
     return true;
   }
   // Wait for it: pause, and leave a continuation in its chain that hands its result back.
+  ContinuationNode* node = nullptr;
+  try {
+    node = inner->makeNode<ContinuationNode>(this);
+  } catch (const std::bad_alloc&) {
+    // No memory for the link (it did not fit an inline slot): this chain cannot wait, so it goes
+    // on with the allocation failure instead; the inner chain goes on alone.
+    setFailure(std::current_exception());
+    release(inner);
+    return true;
+  }
   ++paused_;
+  ref();  // the continuation's reference
+  inner->appendNode(node);
   chainedTo_ = inner;
   innerLost_ = false;
-  auto* node = new ContinuationNode;  // NOLINT(cppcoreguidelines-owning-memory)
-  node->destroy = [](CallbackNode* self) noexcept {
-    auto* cont = static_cast<ContinuationNode*>(self);
-    if (cont->waiter != nullptr) {
-      // The chain we were waiting on dies without a result: the waiter can never resume.
-      cont->waiter->innerLost();
-      release(cont->waiter);
-    }
-    delete cont;  // NOLINT(cppcoreguidelines-owning-memory)
-  };
-  ref();
-  node->waiter = this;
-  inner->appendNode(node);
-  // If nobody else holds `inner`, this destroys it, and with it the continuation (innerLost).
-  release(inner);
+  // Keep the reference pendingInner_ had, so that cancel() reaches `inner` even if nothing else
+  // holds it. The run stack holds this chain now; release() lets go of `inner` once the
+  // continuation is all that holds this chain.
+  holdsInner_ = true;
   return false;
+}
+
+void DeferredCore::dropInnerHolds(DeferredCore* core) noexcept {
+  while (core != nullptr) {
+    DeferredCore* inner = core->chainedTo_;  // kept, unowned, for a coroutine's cancel()
+    core->holdsInner_ = false;
+    core = nullptr;
+    if (--inner->refs_ == 0) {
+      destroy(inner);  // frees its continuation, and with it the waiter held only by that
+    } else if (inner->refs_ == 1 && inner->holdsInner_) {
+      core = inner;  // the inner chain itself waits, and we were its last holder
+    }
+  }
+}
+
+void ContinuationNode::destroyNode(CallbackNode* self, bool onHeap) noexcept {
+  auto* cont = static_cast<ContinuationNode*>(self);
+  DeferredCore* waiter = cont->waiter;
+  if (onHeap) {
+    delete cont;  // NOLINT(cppcoreguidelines-owning-memory): made by makeNode
+  } else {
+    cont->~ContinuationNode();
+  }
+  if (waiter != nullptr) {
+    // The chain we were waiting on dies without a result: the waiter can never resume.
+    waiter->innerLost();
+    DeferredCore::release(waiter);
+  }
 }
 
 void DeferredCore::runCallbacks() noexcept {
@@ -135,52 +167,63 @@ void DeferredCore::runCallbacks() noexcept {
   ref();
   DeferredCore* current = this;
   while (current != nullptr) {
-    bool finished = true;
-    if (current->paused_ == 0) {
-      current->chainedTo_ = nullptr;
-      current->innerLost_ = false;
-      while (current->kind_ != Kind::kNone || current->pendingInner_ != nullptr) {
-        if (current->pendingInner_ != nullptr) {
-          if (current->adoptPendingInner()) {
-            continue;
-          }
-          break;  // now waiting on the returned Deferred
-        }
-        CallbackNode* node = current->head_;
-        if (node == nullptr) {
-          break;
-        }
-        current->head_ = node->next;
-        if (current->head_ == nullptr) {
-          current->tail_ = nullptr;
-        }
-        if (node->run == nullptr) {
-          // A continuation: hand our result to the chain waiting on us and run that chain next,
-          // iteratively; come back to the rest of ours afterwards.
-          auto* cont = static_cast<ContinuationNode*>(node);
-          DeferredCore* waiter = cont->waiter;
-          cont->waiter = nullptr;
-          cont->destroy(cont);
-          current->moveResultTo(*waiter);
-          --waiter->paused_;
-          waiter->stackNext_ = current;  // the node's reference now belongs to the stack
-          current = waiter;
-          finished = false;
-          break;
-        }
-        current->running_ = true;
-        node->run(node, *current);
-        current->running_ = false;
-        node->destroy(node);
-      }
+    DeferredCore* waiter = current->paused_ == 0 ? runQueue(*current) : nullptr;
+    if (waiter != nullptr) {
+      // Run the waiter next, iteratively; come back to the rest of this chain afterwards.
+      waiter->stackNext_ = current;
+      current = waiter;
+      continue;
     }
-    if (finished) {
-      DeferredCore* next = current == this ? nullptr : current->stackNext_;
-      current->stackNext_ = nullptr;
-      release(current);
-      current = next;
-    }
+    DeferredCore* next = current == this ? nullptr : current->stackNext_;
+    current->stackNext_ = nullptr;
+    release(current);
+    current = next;
   }
+}
+
+DeferredCore* DeferredCore::runQueue(DeferredCore& core) noexcept {
+  if (core.chainedTo_ != nullptr) {
+    core.stopWaiting();  // unpaused by hand while still linked: it no longer waits
+  }
+  core.innerLost_ = false;
+  while (core.kind_ != Kind::kNone || core.pendingInner_ != nullptr) {
+    if (core.pendingInner_ != nullptr) {
+      if (core.adoptPendingInner()) {
+        continue;
+      }
+      return nullptr;  // now waiting on the returned Deferred
+    }
+    CallbackNode* node = core.head_;
+    if (node == nullptr) {
+      return nullptr;
+    }
+    core.head_ = node->next;
+    if (core.head_ == nullptr) {
+      core.tail_ = nullptr;
+    }
+    if (node->ops->run == nullptr) {
+      return core.resumeWaiter(node);
+    }
+    core.runStep(node);
+  }
+  return nullptr;
+}
+
+void DeferredCore::runStep(CallbackNode* node) noexcept {
+  running_ = true;
+  node->ops->run(node, *this);
+  running_ = false;
+  destroyNode(node);
+}
+
+DeferredCore* DeferredCore::resumeWaiter(CallbackNode* node) noexcept {
+  auto* cont = static_cast<ContinuationNode*>(node);
+  DeferredCore* waiter = std::exchange(cont->waiter, nullptr);
+  destroyNode(cont);
+  moveResultTo(*waiter);
+  --waiter->paused_;
+  waiter->stopWaiting();  // drops its hold on this chain, which the run stack keeps alive
+  return waiter;          // the continuation's reference now belongs to the run stack
 }
 
 bool DeferredCore::prepareFire() {
@@ -223,6 +266,16 @@ void DeferredCore::unpause() {
 }
 
 void DeferredCore::cancel() {
+  // Waiting on another chain: cancel the innermost one instead (a loop, however deep the tower).
+  // Every chain on the way is alive: each holds the next, or the next is unheld but still linked.
+  DeferredCore* target = this;
+  while (target->called_ && target->chainedTo_ != nullptr) {
+    target = target->chainedTo_;
+  }
+  target->cancelHere();
+}
+
+void DeferredCore::cancelHere() {
   ref();
 
   struct Release {
@@ -259,9 +312,6 @@ void DeferredCore::cancel() {
     if (!called_) {
       fireFailure(std::make_exception_ptr(CancelledError()));
     }
-  } else if (chainedTo_ != nullptr) {
-    // Waiting on another Deferred: cancel that one instead.
-    chainedTo_->cancel();
   } else if (innerLost_ && paused_ > 0) {
     // What we waited on is gone and can never fire; resume with the cancellation ourselves.
     innerLost_ = false;

@@ -200,8 +200,10 @@ Outcome<In> takeOutcome(DeferredCore& core) {
 /// A callback/errback pair: one link of Twisted's chain.
 template <class In, class Out, class Cb, class Eb>
 struct CallbacksStep {
-  Cb cb;
-  Eb eb;
+  // A Passthrough or capture-less callable takes no room, so that a step capturing up to two
+  // pointers still fits a core's inline node slot.
+  [[no_unique_address]] Cb cb;
+  [[no_unique_address]] Eb eb;
 
   void run(DeferredCore& core) noexcept {
     if (core.hasFailure()) {
@@ -233,7 +235,7 @@ struct CallbacksStep {
 /// An `addBoth` callback that takes the settled result as an Outcome.
 template <class In, class Out, class F>
 struct BothStep {
-  F fn;
+  [[no_unique_address]] F fn;
 
   void run(DeferredCore& core) noexcept {
     try {
@@ -245,22 +247,26 @@ struct BothStep {
   }
 };
 
-/// A queued step: the one allocation a callback added to an unfired Deferred costs.
+/// A queued step: lives in one of its core's inline node slots when it fits (a capture-less
+/// callback, or one capturing up to two pointers), else costs one allocation.
 template <class Step>
 struct StepNode : CallbackNode {
-  explicit StepNode(Step&& s) : step(std::move(s)) {
-    // The hooks are the base's members, which a derived member-initializer cannot set.
-    run = &runNode;          // NOLINT(cppcoreguidelines-prefer-member-initializer)
-    destroy = &destroyNode;  // NOLINT(cppcoreguidelines-prefer-member-initializer)
-  }
+  explicit StepNode(Step&& s) : CallbackNode(&kOps), step(std::move(s)) {}
 
   static void runNode(CallbackNode* self, DeferredCore& core) noexcept {
     static_cast<StepNode*>(self)->step.run(core);
   }
 
-  static void destroyNode(CallbackNode* self) noexcept {
-    delete static_cast<StepNode*>(self);  // NOLINT(cppcoreguidelines-owning-memory)
+  static void destroyNode(CallbackNode* self, bool onHeap) noexcept {
+    auto* node = static_cast<StepNode*>(self);
+    if (onHeap) {
+      delete node;  // NOLINT(cppcoreguidelines-owning-memory): made by DeferredCore::makeNode
+    } else {
+      node->~StepNode();
+    }
   }
+
+  static constexpr NodeOps kOps{&runNode, &destroyNode};
 
   Step step;
 };
@@ -355,15 +361,18 @@ class [[nodiscard]] Deferred {
 
   /// A new Deferred whose `cancel()` calls `canceller(*this)` while it has no result (Twisted's
   /// canceller). If the canceller does not fire it, it errbacks with CancelledError.
+  // clang-format 14 mangles requires-clauses, so this declaration is laid out by hand.
+  // clang-format off
   template <class F>
-
-  requires(!std::is_same_v<std::remove_cvref_t<F>, Deferred> &&
-           !std::is_same_v<std::remove_cvref_t<F>, SourceLocation> &&
-           std::is_invocable_v<std::decay_t<F>&,
-                               Deferred&>) explicit Deferred(F&& canceller,
-                                                             SourceLocation origin =
-                                                                 SourceLocation::current())
+    requires(!std::is_same_v<std::remove_cvref_t<F>, Deferred> &&
+             !std::is_same_v<std::remove_cvref_t<F>, SourceLocation> &&
+             std::is_invocable_v<std::decay_t<F>&, Deferred&>)
+  // The requires-clause excludes Deferred itself, so copying and moving still use the copy and
+  // move constructors; clang-tidy 14 recognises only enable_if constraints.
+  // NOLINTNEXTLINE(bugprone-forwarding-reference-overload)
+  explicit Deferred(F&& canceller, SourceLocation origin = SourceLocation::current())
       : Deferred(origin) {
+    // clang-format on
     core_->setCanceller(
         [fn = std::decay_t<F>(std::forward<F>(canceller))](detail::DeferredCore& core) mutable {
           core.ref();
@@ -628,7 +637,7 @@ class [[nodiscard]] Deferred {
   }
 
   template <class Out, class Step>
-  decltype(auto) addStep(Step&& step) {
+  decltype(auto) addStep(Step step) {
     detail::DeferredCore& core = checkedCore();
     core.checkCurrentType(typeid(T), "addCallback");
     // One reference for the duration (a callback may drop this handle), adopted by the returned
@@ -644,7 +653,7 @@ class [[nodiscard]] Deferred {
         core.runCallbacks();
       }
     } else {
-      core.appendNode(new detail::StepNode<Step>(std::move(step)));  // NOLINT(*-owning-memory)
+      enqueue(core, std::move(step));
     }
     if constexpr (std::is_same_v<Out, T>) {
       detail::DeferredCore::release(&core);
@@ -652,6 +661,13 @@ class [[nodiscard]] Deferred {
     } else {
       return Deferred<Out>(&core);
     }
+  }
+
+  /// Stores a step in an unfired or busy chain. Out of line, so that addStep's fast path (the
+  /// chain has its result: run the step at once) stays small enough to inline.
+  template <class Step>
+  [[gnu::noinline]] static void enqueue(detail::DeferredCore& core, Step step) {
+    core.appendNode(core.makeNode<detail::StepNode<Step>>(std::move(step)));
   }
 
   detail::DeferredCore* core_;
@@ -793,19 +809,17 @@ class DeferredPromise<void> : public DeferredPromiseBase {
 /// resume it), as Python collects a generator whose Deferred was dropped.
 template <class T>
 struct ResumeNode : CallbackNode {
-  ResumeNode(DeferredAwaiter<T>* a, std::coroutine_handle<> h, DeferredPromiseBase* p) noexcept
-      : awaiter(a), handle(h), promise(p) {
-    // The hooks are the base's members, which a derived member-initializer cannot set.
-    run = &runNode;          // NOLINT(cppcoreguidelines-prefer-member-initializer)
-    destroy = &destroyNode;  // NOLINT(cppcoreguidelines-prefer-member-initializer)
-  }
+  // Two words, so that it fits a core's inline node slot; the promise is reached through the
+  // awaiter, which lives in the frame this node owns.
+  ResumeNode(DeferredAwaiter<T>* a, std::coroutine_handle<> h) noexcept
+      : CallbackNode(&kOps), awaiter(a), handle(h) {}
 
   static void runNode(CallbackNode* self, DeferredCore& core) noexcept {
     auto* node = static_cast<ResumeNode*>(self);
     DeferredAwaiter<T>* awaiter = node->awaiter;
     std::coroutine_handle<> handle = std::exchange(node->handle, nullptr);
-    if (node->promise != nullptr) {
-      node->promise->clearAwaiting();
+    if (awaiter->promise_ != nullptr) {
+      awaiter->promise_->clearAwaiting();
     }
     awaiter->take(core);
     if (awaiter->suspending_) {
@@ -815,20 +829,27 @@ struct ResumeNode : CallbackNode {
     }
   }
 
-  static void destroyNode(CallbackNode* self) noexcept {
+  static void destroyNode(CallbackNode* self, bool onHeap) noexcept {
     auto* node = static_cast<ResumeNode*>(self);
-    if (node->handle) {
-      if (node->promise != nullptr) {
-        node->promise->clearAwaiting();
-      }
-      node->handle.destroy();
+    std::coroutine_handle<> handle = node->handle;
+    DeferredPromiseBase* promise = handle ? node->awaiter->promise_ : nullptr;
+    if (onHeap) {
+      delete node;  // NOLINT(cppcoreguidelines-owning-memory): made by DeferredCore::makeNode
+    } else {
+      node->~ResumeNode();
     }
-    delete node;  // NOLINT(cppcoreguidelines-owning-memory)
+    if (handle) {
+      if (promise != nullptr) {
+        promise->clearAwaiting();
+      }
+      handle.destroy();
+    }
   }
+
+  static constexpr NodeOps kOps{&runNode, &destroyNode};
 
   DeferredAwaiter<T>* awaiter;
   std::coroutine_handle<> handle;
-  DeferredPromiseBase* promise;
 };
 
 /// The awaiter behind `co_await deferred`.
@@ -876,7 +897,8 @@ class DeferredAwaiter {
       promise = &handle.promise();
     }
     core_->setCurrentType(typeid(void));
-    core_->appendNode(new ResumeNode<T>(this, handle, promise));  // NOLINT(*-owning-memory)
+    promise_ = promise;
+    core_->appendNode(core_->makeNode<ResumeNode<T>>(this, handle));
     if (promise != nullptr) {
       promise->setAwaiting(core_);
     }
@@ -922,6 +944,7 @@ class DeferredAwaiter {
   }
 
   DeferredCore* core_;
+  DeferredPromiseBase* promise_ = nullptr;  // the suspended coroutine's, if it returns a Deferred
   std::optional<std::conditional_t<std::is_void_v<T>, Unit, T>> value_;
   std::exception_ptr failure_;
   bool suspending_ = false;

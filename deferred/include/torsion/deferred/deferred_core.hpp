@@ -1,5 +1,6 @@
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -20,14 +21,43 @@ namespace torsion::detail {
 
 class DeferredCore;
 
-/// One queued step of a chain. `run` consumes the core's result and leaves the next one; a null
-/// `run` marks a continuation (a waiting chain's link, handled by the run loop itself).
-/// `destroy` frees the node; for a node that never ran it also does the node's "dropped" duty.
-struct CallbackNode {
-  CallbackNode* next = nullptr;
-  void (*run)(CallbackNode* self, DeferredCore& core) noexcept = nullptr;
-  void (*destroy)(CallbackNode* self) noexcept = nullptr;
+struct CallbackNode;
+
+/// What a queued node does, shared by every node of one type.
+struct NodeOps {
+  /// Consumes the core's result and leaves the next one; null marks a continuation (a waiting
+  /// chain's link, handled by the run loop itself).
+  void (*run)(CallbackNode* self, DeferredCore& core) noexcept;
+  /// Runs the node's destructor (for a node that never ran, its "dropped" duty) and, when
+  /// `onHeap`, frees it; a node in one of the core's inline slots is freed by the core.
+  void (*destroy)(CallbackNode* self, bool onHeap) noexcept;
 };
+
+/// One queued step of a chain: an intrusive FIFO link and the ops of its concrete type. Two
+/// words, so that a capture-less or two-pointer step fits a 32-byte inline slot of its core.
+struct CallbackNode {
+  explicit constexpr CallbackNode(const NodeOps* nodeOps) noexcept : ops(nodeOps) {}
+
+  CallbackNode* next = nullptr;
+  const NodeOps* ops;
+};
+
+/// Inline node storage in every core: up to this many queued nodes of at most kNodeSlotSize
+/// bytes cost no allocation (a capture-less callback's node is 24 bytes; a continuation or a
+/// suspended co_await, 24 and 32). Ten covers the usual chain built before a Deferred fires.
+inline constexpr std::size_t kNodeSlots = 10;
+inline constexpr std::size_t kNodeSlotSize = 32;
+
+/// True when inline storage aligned for any scalar is aligned enough for a U. (A function kept
+/// apart from the size tests it is combined with: clang-tidy 14's misc-redundant-expression takes
+/// `sizeof(U) <= a && alignof(U) <= b` for a repeated operand.)
+template <class U>
+[[nodiscard]] constexpr bool scalarAligned() noexcept {
+  return alignof(U) <= alignof(std::max_align_t);
+}
+
+template <class Node>
+inline constexpr bool kNodeFitsSlot = scalarAligned<Node>() && sizeof(Node) <= kNodeSlotSize;
 
 /// How a type-erased value slot moves and destroys the value it holds.
 struct ValueOps {
@@ -39,8 +69,7 @@ inline constexpr std::size_t kInlineValueSize = 6 * sizeof(void*);
 
 template <class U>
 inline constexpr bool kValueFitsInline =
-    sizeof(U) <= kInlineValueSize &&
-    alignof(U) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<U>;
+    scalarAligned<U>() && std::is_nothrow_move_constructible_v<U> && sizeof(U) <= kInlineValueSize;
 
 template <class U>
 struct ValueOpsFor {
@@ -81,10 +110,14 @@ class DeferredCore {
   void ref() noexcept { ++refs_; }
 
   /// Drops one reference; the last one destroys the chain (iteratively, never recursing through
-  /// other chains it kept alive) and logs a Failure nobody handled.
+  /// other chains it kept alive) and logs a Failure nobody handled. When only the continuation it
+  /// left in the chain it waits on still holds it, nobody can cancel it any more, so it lets go of
+  /// that inner chain (see holdsInner_).
   static void release(DeferredCore* core) noexcept {
     if (--core->refs_ == 0) {
       destroy(core);
+    } else if (core->refs_ == 1 && core->holdsInner_) {
+      dropInnerHolds(core);
     }
   }
 
@@ -203,6 +236,33 @@ class DeferredCore {
 
   // --- running -----------------------------------------------------------------------------
 
+  /// Constructs a node for this chain's queue, in a free inline slot when it fits one, else on
+  /// the heap. Free it only through destroyNode.
+  /// @throws whatever Node's constructor throws; std::bad_alloc.
+  template <class Node, class... Args>
+  [[nodiscard]] Node* makeNode(Args&&... args) {
+    if constexpr (kNodeFitsSlot<Node>) {
+      if (slotsUsed_ != kAllSlotsUsed) {
+        const auto index = static_cast<std::size_t>(std::countr_one(slotsUsed_));
+        Node* node =
+            std::construct_at(static_cast<Node*>(static_cast<void*>(nodeSlots_[index].bytes)),
+                              std::forward<Args>(args)...);
+        slotsUsed_ |= static_cast<SlotMask>(SlotMask{1} << index);
+        return node;
+      }
+    }
+    return new Node(std::forward<Args>(args)...);  // NOLINT(cppcoreguidelines-owning-memory)
+  }
+
+  /// Destroys a node made by makeNode (running its "dropped" duty if it never ran).
+  void destroyNode(CallbackNode* node) noexcept {
+    const std::size_t index = slotIndex(node);
+    node->ops->destroy(node, index == kNodeSlots);
+    if (index != kNodeSlots) {
+      slotsUsed_ &= static_cast<SlotMask>(~(SlotMask{1} << index));
+    }
+  }
+
   /// Appends a step; the caller runs the chain if it can run now.
   void appendNode(CallbackNode* node) noexcept {
     if (tail_ == nullptr) {
@@ -265,7 +325,18 @@ class DeferredCore {
   /// Called when the chain this one waits on is destroyed without ever giving its result.
   void innerLost() noexcept {
     chainedTo_ = nullptr;
+    holdsInner_ = false;  // (never set here: a chain this one held could not have died)
     innerLost_ = true;
+  }
+
+  /// Called when the continuation this chain left in the chain it waits on is reached (or the
+  /// chain is run while still linked): the wait is over, so the reference kept for cancel() goes.
+  void stopWaiting() noexcept {
+    DeferredCore* inner = std::exchange(chainedTo_, nullptr);
+    if (holdsInner_) {
+      holdsInner_ = false;
+      release(inner);
+    }
   }
 
  private:
@@ -277,6 +348,38 @@ class DeferredCore {
   ~DeferredCore();
 
   static void destroy(DeferredCore* core) noexcept;
+
+  /// `core` (and then each chain it held in turn) lost its last holder: drops the reference it
+  /// kept on the chain it waits on. A loop, so a tower of waiting chains unwinds in flat stack.
+  static void dropInnerHolds(DeferredCore* core) noexcept;
+
+  using SlotMask = std::uint16_t;
+  static_assert(kNodeSlots <= 16, "the slot mask is 16 bits");
+  static constexpr SlotMask kAllSlotsUsed = static_cast<SlotMask>((1U << kNodeSlots) - 1U);
+
+  /// The inline slot `node` lives in, or kNodeSlots for a heap node.
+  [[nodiscard]] std::size_t slotIndex(const CallbackNode* node) const noexcept {
+    const auto address = reinterpret_cast<std::uintptr_t>(node);      // NOLINT: address math
+    const auto first = reinterpret_cast<std::uintptr_t>(nodeSlots_);  // NOLINT: address math
+    if (address < first || address >= first + sizeof(nodeSlots_)) {
+      return kNodeSlots;
+    }
+    return (address - first) / kNodeSlotSize;
+  }
+
+  /// Runs `current`'s queue until it empties, pauses or reaches a continuation; returns the
+  /// waiting chain to go on with in that last case (its reference moves to the run stack).
+  [[nodiscard]] static DeferredCore* runQueue(DeferredCore& current) noexcept;
+
+  /// Runs one popped step node of this chain.
+  void runStep(CallbackNode* node) noexcept;
+
+  /// Hands this chain's result to the waiter whose continuation was just popped.
+  [[nodiscard]] DeferredCore* resumeWaiter(CallbackNode* node) noexcept;
+
+  /// The cancel() of the innermost chain a cancel reached: this one has no result yet, or waits
+  /// on a chain that is gone.
+  void cancelHere();
 
   void destroyValue() noexcept {
     if (valueOps_ != nullptr) {
@@ -301,6 +404,14 @@ class DeferredCore {
   bool running_ = false;
   bool suppressAlreadyCalled_ = false;
   bool innerLost_ = false;
+  // While this chain waits on chainedTo_ and anything besides that chain's continuation holds
+  // it (a handle, or a chain waiting on this one that itself holds it), it owns a reference to
+  // chainedTo_ so that cancel() can always reach the inner chain's canceller, even when nothing
+  // else keeps the inner chain alive. The continuation owns a reference back, so the two form a
+  // cycle; release() breaks it as soon as the continuation is this chain's last holder (then
+  // nobody can cancel it, and only the inner chain firing can still resume it).
+  bool holdsInner_ = false;
+  SlotMask slotsUsed_ = 0;
   const ValueOps* valueOps_ = nullptr;
   const std::type_info* initialType_;
   const std::type_info* currentType_;
@@ -308,16 +419,30 @@ class DeferredCore {
   CallbackNode* head_ = nullptr;
   CallbackNode* tail_ = nullptr;
   DeferredCore* pendingInner_ = nullptr;  // owned reference, only between a step and the loop
-  DeferredCore* chainedTo_ = nullptr;     // not owned; cleared if that chain dies first
+  DeferredCore* chainedTo_ = nullptr;     // owned while holdsInner_; cleared if it dies first
   DeferredCore* stackNext_ = nullptr;     // run-loop stack / destruction queue link
   Canceller canceller_;
   SourceLocation origin_;
+
+  struct NodeSlot {
+    alignas(std::max_align_t) unsigned char bytes[kNodeSlotSize];
+  };
+
+  NodeSlot nodeSlots_[kNodeSlots];  // uninitialised until makeNode constructs a node in one
 };
 
 /// The link a waiting chain leaves in the chain it waits on (Twisted's `_CONTINUE`). Holds a
 /// reference to the waiter, so that a fire-and-forget chain lives as long as what it waits for.
 struct ContinuationNode : CallbackNode {
-  DeferredCore* waiter = nullptr;
+  explicit ContinuationNode(DeferredCore* w) noexcept : CallbackNode(&kOps), waiter(w) {}
+
+  /// Destroyed unreached: the chain it was in dies without a result, so the waiter can never
+  /// resume from it.
+  static void destroyNode(CallbackNode* self, bool onHeap) noexcept;
+
+  static constexpr NodeOps kOps{nullptr, &destroyNode};
+
+  DeferredCore* waiter;
 };
 
 }  // namespace torsion::detail

@@ -69,13 +69,10 @@ struct DeferredListState {
     }
     results[index] = std::move(outcome);
     Deferred<Results> target = *list;
-    if (!failed && options.fireOnOneCallback) {
-      finish();
-      target.callback(std::move(results));
-    } else if (failed && options.fireOnOneErrback) {
+    if (failed && options.fireOnOneErrback) {
       finish();
       target.errback(FirstError(std::move(*failure), index));
-    } else if (finished == results.size()) {
+    } else if ((!failed && options.fireOnOneCallback) || finished == results.size()) {
       finish();
       target.callback(std::move(results));
     }

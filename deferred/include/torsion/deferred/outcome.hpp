@@ -98,11 +98,7 @@ class Outcome<void> {
       : state_(std::in_place_index<2>, std::move(failure)) {}
 
   /// A success (there is no value to hold).
-  [[nodiscard]] static Outcome success() noexcept {
-    Outcome outcome;
-    outcome.state_.emplace<1>();
-    return outcome;
-  }
+  [[nodiscard]] static Outcome success() noexcept { return Outcome(std::in_place_index<1>); }
 
   [[nodiscard]] bool fired() const noexcept { return state_.index() != 0; }
 
@@ -131,6 +127,9 @@ class Outcome<void> {
   }
 
  private:
+  // Constructs the success alternative in place: nothing can throw (emplace could, in general).
+  explicit Outcome(std::in_place_index_t<1> success) noexcept : state_(success) {}
+
   std::variant<std::monostate, std::monostate, Failure> state_;
 };
 
