@@ -183,7 +183,7 @@ void DeferredCore::runCallbacks() noexcept {
 
 DeferredCore* DeferredCore::runQueue(DeferredCore& core) noexcept {
   if (core.chainedTo_ != nullptr) {
-    core.stopWaiting();  // unpaused by hand while still linked: it no longer waits
+    core.stopWaiting();  // defensive: unpause() cannot undo a wait's pause, so never linked here
   }
   core.innerLost_ = false;
   while (core.kind_ != Kind::kNone || core.pendingInner_ != nullptr) {
@@ -242,6 +242,12 @@ void DeferredCore::finishFire() noexcept {
   // The canceller is no longer needed; dropping it now breaks reference cycles through its
   // captures (a DeferredList's canceller holds the list's inputs).
   canceller_ = nullptr;
+  if (chainedTo_ != nullptr) {
+    // Only a coroutine's Deferred is linked before it fires: someone fired it by hand while the
+    // coroutine awaits. Its result is decided, so it no longer waits on (or holds) the awaited
+    // chain; the coroutine still resumes if that fires, and what it returns is dropped.
+    stopWaiting();
+  }
   if (paused_ == 0 && head_ != nullptr) {
     runCallbacks();
   }
@@ -256,7 +262,9 @@ void DeferredCore::fireFailure(std::exception_ptr error) {
 }
 
 void DeferredCore::unpause() {
-  if (paused_ == 0) {
+  // The wait on a returned Deferred pauses the chain too; undoing that pause would run the chain
+  // on while it still waits, and the inner Deferred's result would later unpause it once more.
+  if (paused_ == (waitPaused() ? 1U : 0U)) {
     throw Error("Deferred::unpause() without a matching pause()");
   }
   --paused_;
@@ -266,10 +274,12 @@ void DeferredCore::unpause() {
 }
 
 void DeferredCore::cancel() {
-  // Waiting on another chain: cancel the innermost one instead (a loop, however deep the tower).
-  // Every chain on the way is alive: each holds the next, or the next is unheld but still linked.
+  // Waiting on another chain (a fired chain on a returned Deferred, a coroutine's unfired one on
+  // what the coroutine awaits): cancel the innermost one instead (a loop, however deep the
+  // tower). Every chain on the way is alive: each holds the next, or the next is unheld but
+  // still linked.
   DeferredCore* target = this;
-  while (target->called_ && target->chainedTo_ != nullptr) {
+  while (target->chainedTo_ != nullptr) {
     target = target->chainedTo_;
   }
   target->cancelHere();

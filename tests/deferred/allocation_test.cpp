@@ -191,6 +191,10 @@ Deferred<long> awaitOnce(Deferred<long> in) {
   co_return co_await std::move(in);
 }
 
+Deferred<long> awaitFresh() {
+  co_return co_await Deferred<long>();  // held only by this coroutine's Deferred, for cancel()
+}
+
 }  // namespace
 
 TEST_CASE("A coroutine suspended on an unfired Deferred costs its frame and its Deferred",
@@ -199,5 +203,12 @@ TEST_CASE("A coroutine suspended on an unfired Deferred costs its frame and its 
           Deferred<long> input;
           Deferred<long> output = awaitOnce(input);  // the frame, its Deferred; the node is inline
           input.callback(1);
+        }) == 3);
+}
+
+TEST_CASE("A coroutine holding a Deferred nobody else holds costs nothing more",
+          "[deferred][allocation]") {
+  CHECK(allocationsOf([] {
+          Deferred<long> output = awaitFresh();  // the awaited Deferred, the frame, its Deferred
         }) == 3);
 }

@@ -347,6 +347,27 @@ TEST_CASE("pause() holds callbacks back until the matching unpause()", "[deferre
   CHECK_THROWS_AS(d.unpause(), torsion::Error);
 }
 
+TEST_CASE("unpause() cannot undo the pause of a chain waiting on a returned Deferred",
+          "[deferred][pause]") {
+  Deferred<int> outer = torsion::succeed(0);
+  Deferred<int> inner;
+  int result = 0;
+  outer.addCallback([inner](int) { return inner; }).addCallback([&result](int x) {
+    result = x;
+    return x;
+  });
+  REQUIRE(outer.paused());  // by the wait, not by pause()
+  CHECK_THROWS_AS(outer.unpause(), torsion::Error);
+  CHECK(outer.paused());
+  outer.pause();
+  outer.unpause();  // the caller's own pause may be undone
+  CHECK_THROWS_AS(outer.unpause(), torsion::Error);
+  inner.callback(4);
+  CHECK(result == 4);  // the wait ended normally: not stuck, not run twice
+  CHECK_FALSE(outer.paused());
+  CHECK_THROWS_AS(outer.unpause(), torsion::Error);
+}
+
 TEST_CASE("Pausing a Deferred that waits on an inner one keeps it waiting after the inner fires",
           "[deferred][pause]") {
   Deferred<int> outer;

@@ -590,13 +590,16 @@ class [[nodiscard]] Deferred {
   void pause() { checkedCore().pause(); }
 
   /// Undoes one `pause()`; runs the chain if it has a result and is no longer paused.
-  /// @throws Error when not paused.
+  /// @throws Error when not paused by `pause()`: the pause of a chain waiting on a Deferred a
+  ///   callback returned ends only when that Deferred delivers (or the wait is cancelled).
   void unpause() { checkedCore().unpause(); }
 
   /// Twisted's cancel(): if the chain has no result, calls the canceller (and errbacks with
   /// CancelledError if that did not fire it); if it waits on another Deferred, cancels that one;
-  /// if it has its result, does nothing. Never throws what a canceller throws: that becomes the
-  /// chain's failure.
+  /// if it has its result, does nothing. The Deferred of a coroutine suspended on a `co_await`
+  /// cancels the awaited Deferred instead; the coroutine gets that one's result at the
+  /// `co_await` (usually CancelledError, thrown) and this Deferred fires with whatever the
+  /// coroutine then does. Never throws what a canceller throws: that becomes the chain's failure.
   void cancel() { checkedCore().cancel(); }
 
   /// True once callback or errback was called (Twisted's `called`).
@@ -686,9 +689,9 @@ class DeferredPromiseBase {
 
   ~DeferredPromiseBase() {
     if (core_ != nullptr) {
-      // The frame dies before finishing (what it awaited was dropped unfired): the chain can
-      // no longer reach it, so cancelling it just errbacks with CancelledError.
-      core_->clearCanceller();
+      // The frame dies before finishing (what it awaited died unfired, which happens only once
+      // nothing but this frame held the chain): unlink, so cancel() no longer walks into it.
+      core_->endAwait();
       DeferredCore::release(core_);
     }
   }
@@ -698,26 +701,29 @@ class DeferredPromiseBase {
 
   void unhandled_exception() noexcept { failure_ = std::current_exception(); }
 
-  void setAwaiting(DeferredCore* awaited) noexcept { awaiting_ = awaited; }
+  /// The coroutine is about to suspend on `awaited`: from now on cancelling its Deferred cancels
+  /// `awaited` (DeferredCore::cancel walks the link), whose result then reaches the co_await.
+  void linkAwaited(DeferredCore* awaited) noexcept { core_->linkAwaited(awaited); }
 
-  void clearAwaiting() noexcept { awaiting_ = nullptr; }
+  /// Suspended: offers the awaiter's reference to the awaited chain; see
+  /// DeferredCore::holdAwaited. False when the caller must release it.
+  [[nodiscard]] bool holdAwaited() noexcept { return core_->holdAwaited(); }
+
+  /// The co_await is over (its resume node ran): unlink, and drop the reference if kept.
+  void awaitEnded() noexcept { core_->endAwait(); }
 
  protected:
-  /// Creates the chain the coroutine's caller gets; cancelling it cancels what the coroutine
-  /// awaits at that moment.
+  /// Creates the chain the coroutine's caller gets. It has no canceller: while the coroutine is
+  /// suspended on a Deferred, cancel() goes to that Deferred instead (Twisted's inlineCallbacks);
+  /// cancelled at any other time (the coroutine is running, or awaits something else), it
+  /// errbacks with CancelledError at once and what the coroutine produces later is dropped.
   DeferredCore* makeCore(const std::type_info& type, SourceLocation origin) {
     core_ = DeferredCore::create(type, origin);
     core_->ref();  // one for the caller's handle, one kept here until the coroutine ends
-    core_->setCanceller([this](DeferredCore&) {
-      if (awaiting_ != nullptr) {
-        awaiting_->cancel();
-      }
-    });
     return core_;
   }
 
   DeferredCore* core_ = nullptr;
-  DeferredCore* awaiting_ = nullptr;  // not owned; cleared when the await completes or dies
   std::exception_ptr failure_;
 };
 
@@ -731,7 +737,6 @@ struct FinalAwaiter {
   void await_suspend(std::coroutine_handle<P> handle) noexcept {
     P& promise = handle.promise();
     DeferredCore* core = std::exchange(promise.core_, nullptr);
-    core->clearCanceller();
     std::exception_ptr failure = std::move(promise.failure_);
     if constexpr (std::is_void_v<T>) {
       handle.destroy();
@@ -746,8 +751,8 @@ struct FinalAwaiter {
     } else {
       std::optional<T> value = std::move(promise.value_);
       handle.destroy();
-      // A Deferred cancelled while the coroutine went on after catching CancelledError already
-      // has its result; what the coroutine produces then is dropped (Twisted does the same).
+      // A Deferred cancelled while the coroutine was running (not suspended on a Deferred)
+      // already has its result; what the coroutine produces then is dropped.
       if (!core->called()) {
         if (failure || !value) {
           core->fireFailure(failure ? std::move(failure)
@@ -806,7 +811,9 @@ class DeferredPromise<void> : public DeferredPromiseBase {
 
 /// The node a suspended coroutine leaves in the chain it awaits. It owns the suspended frame: if
 /// the chain is destroyed without reaching it, the frame is destroyed too (nothing could ever
-/// resume it), as Python collects a generator whose Deferred was dropped.
+/// resume it), as Python collects a generator whose Deferred was dropped. The coroutine's own
+/// Deferred holds the awaited chain while anyone else holds that Deferred, so this happens only
+/// once nobody can cancel the coroutine any more.
 template <class T>
 struct ResumeNode : CallbackNode {
   // Two words, so that it fits a core's inline node slot; the promise is reached through the
@@ -819,7 +826,7 @@ struct ResumeNode : CallbackNode {
     DeferredAwaiter<T>* awaiter = node->awaiter;
     std::coroutine_handle<> handle = std::exchange(node->handle, nullptr);
     if (awaiter->promise_ != nullptr) {
-      awaiter->promise_->clearAwaiting();
+      awaiter->promise_->awaitEnded();  // `core` stays alive: its run loop holds it
     }
     awaiter->take(core);
     if (awaiter->suspending_) {
@@ -832,17 +839,13 @@ struct ResumeNode : CallbackNode {
   static void destroyNode(CallbackNode* self, bool onHeap) noexcept {
     auto* node = static_cast<ResumeNode*>(self);
     std::coroutine_handle<> handle = node->handle;
-    DeferredPromiseBase* promise = handle ? node->awaiter->promise_ : nullptr;
     if (onHeap) {
       delete node;  // NOLINT(cppcoreguidelines-owning-memory): made by DeferredCore::makeNode
     } else {
       node->~ResumeNode();
     }
     if (handle) {
-      if (promise != nullptr) {
-        promise->clearAwaiting();
-      }
-      handle.destroy();
+      handle.destroy();  // the promise's destructor unlinks its Deferred from the dying chain
     }
   }
 
@@ -900,7 +903,7 @@ class DeferredAwaiter {
     promise_ = promise;
     core_->appendNode(core_->makeNode<ResumeNode<T>>(this, handle));
     if (promise != nullptr) {
-      promise->setAwaiting(core_);
+      promise->linkAwaited(core_);
     }
     // A fired chain with steps still queued ahead of us runs now; if it reaches us, do not
     // suspend at all.
@@ -910,11 +913,16 @@ class DeferredAwaiter {
     if (completed_) {
       return false;
     }
-    // Suspended: the node now owns the frame, and the frame keeps no reference to the awaited
-    // chain (so a dropped, never-fired chain frees the frame instead of leaking a cycle). If this
-    // was the last reference, the release destroys the frame, this awaiter included.
+    // Suspended: the node now owns the frame. The awaiter's reference to the awaited chain goes
+    // to the coroutine's Deferred, which keeps it while anyone else holds that Deferred, so that
+    // cancelling it reaches the awaited chain's canceller even when nothing else holds that
+    // chain. Otherwise the frame keeps no reference to it (so a dropped, never-fired chain frees
+    // the frame instead of leaking a cycle): if this was the last reference, the release
+    // destroys the frame, this awaiter included.
     DeferredCore* core = std::exchange(core_, nullptr);
-    DeferredCore::release(core);
+    if (promise == nullptr || !promise->holdAwaited()) {
+      DeferredCore::release(core);
+    }
     return true;
   }
 

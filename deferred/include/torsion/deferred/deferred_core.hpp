@@ -309,11 +309,13 @@ class DeferredCore {
 
   void pause() noexcept { ++paused_; }
 
-  /// @throws Error when not paused.
+  /// @throws Error when not paused by pause() (the pause of a wait on a returned Deferred is not
+  ///   the caller's to undo).
   void unpause();
 
   /// Twisted's `cancel()`: calls the canceller of an unfired chain (errbacking with
-  /// CancelledError if it did not fire it), or forwards to the chain this one waits on.
+  /// CancelledError if it did not fire it), or forwards to the chain this one waits on (a
+  /// returned Deferred, or what the coroutine whose Deferred this is awaits).
   void cancel();
 
   void setCanceller(Canceller canceller) noexcept { canceller_ = std::move(canceller); }
@@ -329,8 +331,36 @@ class DeferredCore {
     innerLost_ = true;
   }
 
+  /// The coroutine whose Deferred this is has left its resume node in `awaited`'s queue: link to
+  /// it, unowned for now, so that cancel() walks into it. The awaiter still holds `awaited`.
+  void linkAwaited(DeferredCore* awaited) noexcept { chainedTo_ = awaited; }
+
+  /// The coroutine suspended on the chain linked by linkAwaited, and its awaiter hands over its
+  /// reference to it: true when this chain keeps it (anything besides the coroutine's frame
+  /// holds this chain, so someone may still cancel it and must reach the awaited chain's
+  /// canceller), false when the frame alone holds this chain (the caller releases the reference
+  /// then, so that an awaited chain nobody can fire frees the frame instead of a cycle leaking).
+  /// release() and endAwait() let go of a kept reference, as for a returned Deferred.
+  [[nodiscard]] bool holdAwaited() noexcept {
+    if (refs_ > 1) {
+      holdsInner_ = true;
+      return true;
+    }
+    return false;
+  }
+
+  /// The co_await linked by linkAwaited is over (its resume node ran, or the frame died): drops
+  /// the link, and the reference if kept. A chain fired by hand meanwhile dropped both already
+  /// (finishFire), and any link it has now is to a Deferred one of its callbacks returned.
+  void endAwait() noexcept {
+    if (!called_) {
+      stopWaiting();
+    }
+  }
+
   /// Called when the continuation this chain left in the chain it waits on is reached (or the
-  /// chain is run while still linked): the wait is over, so the reference kept for cancel() goes.
+  /// chain is run while still linked), or when a co_await linked by linkAwaited ends: the wait is
+  /// over, so the reference kept for cancel() goes.
   void stopWaiting() noexcept {
     DeferredCore* inner = std::exchange(chainedTo_, nullptr);
     if (holdsInner_) {
@@ -381,6 +411,12 @@ class DeferredCore {
   /// on a chain that is gone.
   void cancelHere();
 
+  /// True while this fired chain is paused by its own wait on a returned Deferred (the pause
+  /// adoptPendingInner adds and resumeWaiter or cancelHere takes away), not by pause().
+  [[nodiscard]] bool waitPaused() const noexcept {
+    return called_ && (chainedTo_ != nullptr || innerLost_);
+  }
+
   void destroyValue() noexcept {
     if (valueOps_ != nullptr) {
       const ValueOps* ops = valueOps_;
@@ -410,6 +446,9 @@ class DeferredCore {
   // else keeps the inner chain alive. The continuation owns a reference back, so the two form a
   // cycle; release() breaks it as soon as the continuation is this chain's last holder (then
   // nobody can cancel it, and only the inner chain firing can still resume it).
+  // A coroutine's Deferred, while the coroutine is suspended on a co_await of a Deferred, waits
+  // the same way: chainedTo_ is the awaited chain, whose resume node owns the frame, whose
+  // promise holds this chain; the promise's reference plays the continuation's part.
   bool holdsInner_ = false;
   SlotMask slotsUsed_ = 0;
   const ValueOps* valueOps_ = nullptr;
@@ -420,6 +459,7 @@ class DeferredCore {
   CallbackNode* tail_ = nullptr;
   DeferredCore* pendingInner_ = nullptr;  // owned reference, only between a step and the loop
   DeferredCore* chainedTo_ = nullptr;     // owned while holdsInner_; cleared if it dies first
+                                          // (fired: a returned Deferred; unfired: the co_await)
   DeferredCore* stackNext_ = nullptr;     // run-loop stack / destruction queue link
   Canceller canceller_;
   SourceLocation origin_;
