@@ -3,7 +3,7 @@
 # Headers are found by glob so a new one is checked without anyone remembering to list it.
 function(torsion_add_header_check)
   set(sources "")
-  foreach(module deferred deferred/testing reactor transports protocols)
+  foreach(module deferred deferred/testing reactor transports protocols protocols/application)
     file(GLOB_RECURSE headers CONFIGURE_DEPENDS
          "${PROJECT_SOURCE_DIR}/${module}/include/torsion/*.hpp")
     foreach(header IN LISTS headers)

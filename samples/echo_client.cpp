@@ -20,43 +20,7 @@
 #include <torsion/transports/protocol.hpp>
 #include <torsion/transports/reactor.hpp>
 
-namespace {
-
-struct Outcome {
-  std::string received;
-  bool ok = false;
-};
-
-// Sends the message on connect and hangs up once the whole echo is back.
-class EchoClient final : public torsion::Protocol {
- public:
-  EchoClient(std::string message, Outcome& outcome, torsion::Reactor& reactor)
-      : message_(std::move(message)), outcome_(outcome), reactor_(reactor) {}
-
-  void connectionMade() override { transport()->write(message_); }
-
-  void dataReceived(std::string_view data) override {
-    outcome_.received.append(data);
-    if (outcome_.received.size() >= message_.size()) {
-      outcome_.ok = outcome_.received == message_;
-      transport()->loseConnection();  // connectionLost follows on a later turn
-    }
-  }
-
-  void connectionLost(const torsion::Failure& reason) override {
-    if (!outcome_.ok) {
-      fmt::print(stderr, "echo_client: connection lost: {}\n", reason.what());
-    }
-    reactor_.stop();
-  }
-
- private:
-  std::string message_;
-  Outcome& outcome_;
-  torsion::Reactor& reactor_;
-};
-
-}  // namespace
+#include "echo_protocols.hpp"
 
 namespace {
 
@@ -72,13 +36,22 @@ int run(int argc, char** argv) {
     return 1;
   }
 
-  Outcome outcome;
+  bool matched = false;
+  std::string received;
   try {
     torsion::Reactor reactor;
     auto endpoint = torsion::clientFromString(reactor, connect);
-    // `outcome` and `reactor` live in main's frame, which outlives every protocol.
+    // `matched`, `received` and `reactor` live in run()'s frame, which outlives every protocol.
     auto factory = torsion::Factory::fromFunction([&](const torsion::Address&) {
-      return std::make_unique<EchoClient>(message, outcome, reactor);
+      return std::make_unique<samples::EchoClient>(
+          message, [&](bool ok, const std::string& echoed, const torsion::Failure& reason) {
+            matched = ok;
+            received = echoed;
+            if (!ok) {
+              fmt::print(stderr, "echo_client: connection lost: {}\n", reason.what());
+            }
+            reactor.stop();
+          });
     });
     endpoint->connect(
         factory, [](torsion::Protocol&) {},
@@ -91,10 +64,10 @@ int run(int argc, char** argv) {
     fmt::print(stderr, "echo_client: {}\n", e.what());
     return 1;
   }
-  if (outcome.ok) {
-    fmt::print("{}\n", outcome.received);
+  if (matched) {
+    fmt::print("{}\n", received);
   }
-  return outcome.ok ? 0 : 1;
+  return matched ? 0 : 1;
 }
 
 }  // namespace

@@ -22,18 +22,7 @@
 #include <torsion/transports/protocol.hpp>
 #include <torsion/transports/reactor.hpp>
 
-namespace {
-
-// One Echo per connection; the connection owns it and destroys it after connectionLost.
-class Echo final : public torsion::Protocol {
- public:
-  void dataReceived(std::string_view data) override {
-    // write() copies or sends at once, so `data` need not outlive the call.
-    transport()->write(data);
-  }
-};
-
-}  // namespace
+#include "echo_protocols.hpp"
 
 namespace {
 
@@ -49,7 +38,8 @@ int run(int argc, char** argv) {
     // The reactor installs SIGINT/SIGTERM handlers that stop it gracefully.
     torsion::Reactor reactor;
     auto endpoint = torsion::serverFromString(reactor, listen);
-    torsion::IListeningPort& port = endpoint->listen(torsion::Factory::forProtocol<Echo>());
+    torsion::IListeningPort& port =
+        endpoint->listen(torsion::Factory::forProtocol<samples::Echo>());
     if (!quiet) {
       fmt::print("echo_server listening on {} ({} backend)\n", port.getHost().toString(),
                  torsion::backendName(reactor.backend()));
