@@ -390,7 +390,9 @@ class [[nodiscard]] Deferred {
   Deferred(Deferred&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
 
   Deferred& operator=(const Deferred& other) noexcept {
-    Deferred(other).swap(*this);
+    if (this != &other) {
+      Deferred(other).swap(*this);  // copy-and-swap: the old chain is released by the temporary
+    }
     return *this;
   }
 
