@@ -42,9 +42,9 @@ StreamConnection::StreamConnection(Transports& owner, UniqueFd fd, AddressFamily
       fd_(std::move(fd)),
       family_(family),
       peer_(std::move(peer)),
+      factory_(std::move(factory)),
       protocol_(std::move(protocol)),
       halfCloseable_(dynamic_cast<IHalfCloseableProtocol*>(protocol_.get())),
-      factory_(std::move(factory)),
       connector_(connector),
       // libuv stops a uv_poll handle for good once it reports POLLERR, so on the uv backend a
       // reset that arrives behind data would never be seen again: read until EAGAIN there.

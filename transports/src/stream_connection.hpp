@@ -116,9 +116,10 @@ class StreamConnection final : public ITCPTransport,
   AddressFamily family_;
   Address peer_;
   mutable std::optional<Address> host_;
+  // Declared before protocol_ so it is destroyed after it: the factory outlives its protocol.
+  std::shared_ptr<Factory> factory_;
   std::unique_ptr<Protocol> protocol_;
   IHalfCloseableProtocol* halfCloseable_;
-  std::shared_ptr<Factory> factory_;  // keeps the factory alive while its protocol lives
   Connector* connector_;
   bool readUntilEmpty_;
 
