@@ -9,7 +9,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libuv1-dev libfmt-dev catch2 libcli11-dev
-  python3-twisted   # the interoperability tests talk to real Twisted
+  python3-twisted     # the interoperability tests talk to real Twisted
+  nlohmann-json3-dev  # samples/game speaks JSON
   "$@"
 )
 
