@@ -1,12 +1,10 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
-#include <type_traits>
 #include <utility>
 
 #include <torsion/deferred/deferred.hpp>
-#include <torsion/deferred/outcome.hpp>
+#include <torsion/deferred/deferred_semaphore.hpp>
 #include <torsion/deferred/source_location.hpp>
 
 namespace torsion {
@@ -26,18 +24,24 @@ namespace torsion {
 /// Thread: not thread-safe.
 /// Re-entrancy: releasing from inside a waiter's callback hands the lock on iteratively, so a
 ///   long queue of waiters that each release at once never deepens the stack.
+///
+/// It is a DeferredSemaphore with one token (as Twisted's two share one base class); only the
+/// names and the error for a stray release differ.
 class DeferredLock {
  public:
-  DeferredLock() = default;
+  DeferredLock() : tokens_(1) {}
+
   DeferredLock(const DeferredLock&) = delete;
   DeferredLock& operator=(const DeferredLock&) = delete;
   DeferredLock(DeferredLock&&) = delete;
   DeferredLock& operator=(DeferredLock&&) = delete;
-  ~DeferredLock();
+  ~DeferredLock() = default;
 
   /// A Deferred that fires when the caller holds the lock: at once if it is free. Cancelling a
   /// waiting acquire removes it from the queue (it errbacks with CancelledError).
-  [[nodiscard]] Deferred<void> acquire(SourceLocation origin = SourceLocation::current());
+  [[nodiscard]] Deferred<void> acquire(SourceLocation origin = SourceLocation::current()) {
+    return tokens_.acquire(origin);
+  }
 
   /// Releases the lock, handing it to the first waiter (whose callbacks run before this returns,
   /// unless this is called from inside such a hand-over).
@@ -45,31 +49,20 @@ class DeferredLock {
   void release();
 
   /// True while someone holds the lock.
-  [[nodiscard]] bool locked() const noexcept { return locked_; }
+  [[nodiscard]] bool locked() const noexcept { return tokens_.tokens() == 0; }
 
   /// How many acquires are waiting.
-  [[nodiscard]] std::size_t waiting() const noexcept { return waiting_.size(); }
+  [[nodiscard]] std::size_t waiting() const noexcept { return tokens_.waiting(); }
 
   /// Acquires, calls `fn()`, and releases once its result is in (after the Deferred it returns
   /// fires, if it returns one). Returns a Deferred of fn's result.
   template <class F>
   [[nodiscard]] auto run(F fn) {
-    using U = detail::StepOutputT<std::invoke_result_t<F&>, void>;
-    Deferred<U> result = acquire().addCallback([this, fn = std::move(fn)]() mutable -> Deferred<U> {
-      return maybeDeferred(std::move(fn)).addBoth([this](Outcome<U> outcome) {
-        release();
-        return outcome;
-      });
-    });
-    return result;
+    return tokens_.run(std::move(fn));
   }
 
  private:
-  void dispatch();
-
-  bool locked_ = false;
-  bool dispatching_ = false;
-  std::deque<Deferred<void>> waiting_;
+  DeferredSemaphore tokens_;
 };
 
 }  // namespace torsion
