@@ -46,6 +46,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FLOOR = "epoll (C)"
+HOSTED = "torsion epoll (host loop)"  # torsion_echo --host-loop: driven through iterate(0s)
 
 # name, workload arguments for echo_load, counted unit
 WORKLOADS = [
@@ -79,6 +80,7 @@ def servers(build_dir, python):
         "torsion epoll": [os.path.join(echo, "torsion_echo"), "--reactor", "epoll"],
         "torsion poll": [os.path.join(echo, "torsion_echo"), "--reactor", "poll"],
         "torsion uv": [os.path.join(echo, "torsion_echo"), "--reactor", "uv"],
+        HOSTED: [os.path.join(echo, "torsion_echo"), "--reactor", "epoll", "--host-loop"],
     }
     result = {}
     for name, argv in found.items():
@@ -530,6 +532,12 @@ def target_lines(results, syscalls, idle, instructions):
             r = ratio_between(runs, "torsion uv", t, lambda x: x["msgs_per_s"])
             add(f"{title}: torsion uv msgs/s vs torsion epoll >= 0.8x", fmt(r, 2),
                 None if r is None else r >= 0.8)
+        if HOSTED in runs:
+            r = ratio_between(runs, HOSTED, t, lambda x: x["msgs_per_s"])
+            add(f"{title}: host-loop msgs/s vs self-driven >= 0.9x", fmt(r, 2),
+                None if r is None else r >= 0.9)
+            r = ratio_between(runs, HOSTED, t, lambda x: cpu_per(x, unit))
+            add(f"{title}: host-loop CPU/msg vs self-driven (no target)", fmt(r, 2), None)
     title = WORKLOADS[3][0]
     runs = results.get(title, {})
     for peer, bound in ((FLOOR, 0.9), ("libuv", 1.0), ("asio", 1.0)):
