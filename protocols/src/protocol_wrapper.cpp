@@ -1,5 +1,7 @@
 #include <utility>
 
+#include <fmt/format.h>
+
 #include <torsion/deferred/error.hpp>
 #include <torsion/protocols/protocol_wrapper.hpp>
 #include <torsion/protocols/wrapping_factory.hpp>
@@ -48,8 +50,14 @@ void ProtocolWrapper::dataReceived(std::string_view data) {
 void ProtocolWrapper::connectionLost(const Failure& reason) {
   unregister();
   // Calls from the wrapped protocol's connectionLost still reach the real transport, which
-  // ignores them there as it would for an unwrapped protocol; after it, the wrapper drops them.
-  wrapped_->connectionLost(reason);
+  // ignores them there as it would for an unwrapped protocol; after it, the wrapper drops them,
+  // and the wrapped protocol's transport() is null, as a real transport leaves it.
+  try {
+    wrapped_->endConnection(reason);
+  } catch (...) {
+    lost_ = true;
+    throw;
+  }
   lost_ = true;
 }
 
@@ -108,6 +116,31 @@ void ProtocolWrapper::abortConnection() {
   if (auto* t = realTransport(); t != nullptr) {
     t->abortConnection();
   }
+}
+
+bool ProtocolWrapper::disconnecting() const {
+  if (disconnecting_ || lost_) {
+    return true;
+  }
+  const ITransport* t = transport();
+  return t != nullptr && t->disconnecting();
+}
+
+void ProtocolWrapper::setWriteBufferWatermarks(WriteBufferWatermarks marks) {
+  if (auto* t = realTransport(); t != nullptr) {
+    t->setWriteBufferWatermarks(marks);
+  } else if (marks.low > marks.high) {
+    throw ValueError(
+        fmt::format("setWriteBufferWatermarks: the low watermark {} exceeds the high watermark {}",
+                    marks.low, marks.high));
+  }
+}
+
+WriteBufferWatermarks ProtocolWrapper::writeBufferWatermarks() const {
+  if (auto* t = realTransport(); t != nullptr) {
+    return t->writeBufferWatermarks();
+  }
+  return {};
 }
 
 Address ProtocolWrapper::getPeer() const {

@@ -71,6 +71,7 @@ void ReconnectingClientFactory::clientConnectionFailed(IConnector& connector,
     connector_ = &connector;
     retry(connector);
   }
+  forgetConnectorUnlessRetrying();
 }
 
 void ReconnectingClientFactory::clientConnectionLost(IConnector& connector,
@@ -78,6 +79,15 @@ void ReconnectingClientFactory::clientConnectionLost(IConnector& connector,
   if (continueTrying_) {
     connector_ = &connector;
     retry(connector);
+  }
+  forgetConnectorUnlessRetrying();
+}
+
+void ReconnectingClientFactory::forgetConnectorUnlessRetrying() noexcept {
+  // Without a scheduled retry, keepsConnector() is false and the Reactor destroys the connector
+  // when this hook returns: do not keep a pointer to it.
+  if (!retryCall_.active()) {
+    connector_ = nullptr;
   }
 }
 
@@ -117,8 +127,10 @@ void ReconnectingClientFactory::retry(IConnector& connector) {
 void ReconnectingClientFactory::stopTrying() {
   cancelRetry();
   continueTrying_ = false;
-  if (connector_ != nullptr) {
-    connector_->stopConnecting();  // does nothing unless an attempt is in progress
+  // Stops an attempt in progress, or releases a connector kept for the cancelled retry; does
+  // nothing to a connection that is up. Either way the connector may be gone soon.
+  if (IConnector* connector = std::exchange(connector_, nullptr); connector != nullptr) {
+    connector->stopConnecting();
   }
 }
 

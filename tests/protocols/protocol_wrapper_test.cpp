@@ -180,3 +180,89 @@ TEST_CASE("ProtocolWrapper rejects a null factory or protocol", "[protocols][pro
   CHECK_THROWS_AS(ProtocolWrapper(nullptr, std::make_unique<Recorder>(record)), ValueError);
   CHECK_THROWS_AS(ProtocolWrapper(factory, nullptr), ValueError);
 }
+
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): Catch2 assertion macros
+TEST_CASE("After the wrapper delivers connectionLost, the wrapped protocol's transport() is null",
+          "[protocols][protocol_wrapper]") {
+  Record record;
+  auto factory = std::make_shared<WrappingFactory>(recorderFactory(record));
+  auto wrapper = build(*factory);
+  StringTransportWithDisconnection tr;
+  tr.connect(*wrapper);
+  Protocol& inner = wrapper->wrappedProtocol();
+  CHECK(inner.transport() == wrapper.get());
+  CHECK(inner.connected());
+  tr.loseConnection();
+  REQUIRE(record.lost == 1);
+  CHECK(inner.transport() == nullptr);  // detached, as a real transport leaves it
+  CHECK_FALSE(inner.connected());
+  CHECK(wrapper->transport() == nullptr);
+}
+
+TEST_CASE("Protocol::endConnection detaches the transport even when connectionLost throws",
+          "[protocols][protocol_wrapper]") {
+  class Throws final : public Protocol {
+   public:
+    void connectionLost(const Failure& /*reason*/) override { throw ValueError("boom"); }
+  };
+
+  StringTransport tr;
+  Throws p;
+  p.makeConnection(&tr);
+  CHECK(p.transport() == &tr);
+  CHECK_THROWS_AS(p.endConnection(Failure(ConnectionDone())), ValueError);
+  CHECK(p.transport() == nullptr);
+}
+
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): Catch2 assertion macros
+TEST_CASE("ProtocolWrapper's disconnecting() follows its own requests and the real transport",
+          "[protocols][protocol_wrapper][disconnecting]") {
+  Record record;
+  auto factory = std::make_shared<WrappingFactory>(recorderFactory(record));
+
+  SECTION("the wrapped protocol loses the connection") {
+    auto wrapper = build(*factory);
+    StringTransport tr;
+    tr.connect(*wrapper);
+    ITransport& seen = *wrapper->wrappedProtocol().transport();
+    CHECK_FALSE(seen.disconnecting());
+    seen.loseConnection();
+    CHECK(seen.disconnecting());
+    CHECK(tr.disconnecting());
+  }
+  SECTION("the real transport closes on its own") {
+    auto wrapper = build(*factory);
+    StringTransport tr;
+    tr.connect(*wrapper);
+    ITransport& seen = *wrapper->wrappedProtocol().transport();
+    tr.abortConnection();  // as a real transport that lost the connection
+    CHECK(seen.disconnecting());
+  }
+  SECTION("after connectionLost") {
+    auto wrapper = build(*factory);
+    StringTransportWithDisconnection tr;
+    tr.connect(*wrapper);
+    ITransport* seen = wrapper->wrappedProtocol().transport();
+    tr.loseConnection();
+    REQUIRE(record.lost == 1);
+    CHECK(seen->disconnecting());
+  }
+}
+
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): Catch2 assertion macros
+TEST_CASE("ProtocolWrapper delegates the write-buffer watermarks to the real transport",
+          "[protocols][protocol_wrapper][watermarks]") {
+  Record record;
+  auto factory = std::make_shared<WrappingFactory>(recorderFactory(record));
+  auto wrapper = build(*factory);
+  testing::StringTransportOptions options;
+  options.writeBufferLimit = 100;
+  StringTransport tr(options);
+  tr.connect(*wrapper);
+  ITransport& seen = *wrapper->wrappedProtocol().transport();
+  CHECK(seen.writeBufferWatermarks() == WriteBufferWatermarks{.high = 100, .low = 25});
+  seen.setWriteBufferWatermarks({.high = 8, .low = 2});
+  CHECK(tr.writeBufferWatermarks() == WriteBufferWatermarks{.high = 8, .low = 2});
+  CHECK_THROWS_AS(seen.setWriteBufferWatermarks({.high = 1, .low = 2}), ValueError);
+  CHECK(tr.writeBufferWatermarks() == WriteBufferWatermarks{.high = 8, .low = 2});
+}

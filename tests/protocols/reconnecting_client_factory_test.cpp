@@ -6,6 +6,10 @@
 #include <utility>
 #include <vector>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <torsion/deferred/error.hpp>
@@ -15,7 +19,9 @@
 #include <torsion/testing/memory_reactor.hpp>
 #include <torsion/testing/memory_reactor_clock.hpp>
 #include <torsion/transports/errors.hpp>
+#include <torsion/transports/reactor.hpp>
 
+#include "../transports/transports_test_support.hpp"
 #include "policies_test_support.hpp"
 
 using namespace torsion;        // NOLINT(google-build-using-namespace): test file
@@ -359,4 +365,151 @@ TEST_CASE("ReconnectingClientFactory's stopTrying stops the attempt in progress"
   CHECK(connector->state() == testing::ConnectorState::kDisconnected);
   CHECK(reactor.getDelayedCalls().empty());
   CHECK(connector->attempts() == 1);
+}
+
+// ---- on the real Reactor: the connector must stay valid for the delayed retry -------------------
+
+namespace {
+
+// A loopback TCP port with nothing listening on it: bound once to learn a free port, then closed.
+std::uint16_t unusedLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&        // NOLINT
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;  // NOLINT
+  ::close(fd);
+  REQUIRE(ok);
+  return ntohs(addr.sin_port);
+}
+
+ReconnectOptions quickRetries() {
+  ReconnectOptions o;
+  o.initialDelay = Seconds{0.01};
+  o.factor = 1.0;
+  o.jitter = 0;
+  return o;
+}
+
+// A reconnecting client whose protocols say "hello" and record into `record`; `onFailed` runs
+// after each failed attempt has been handled (the retry is scheduled by then).
+class HelloClient final : public ReconnectingClientFactory {
+ public:
+  HelloClient(IReactorTime& clock, Record& record, std::function<void(Recorder&)> setup)
+      : ReconnectingClientFactory(clock, quickRetries()),
+        record_(record),
+        setup_(std::move(setup)) {}
+
+  std::unique_ptr<Protocol> buildProtocol(const Address& /*addr*/) override {
+    resetDelay();
+    auto p = std::make_unique<Recorder>(record_);
+    p->onMade = [](Recorder& self) { self.transport()->write("hello"); };
+    setup_(*p);
+    return p;
+  }
+
+  void clientConnectionFailed(IConnector& connector, const Failure& reason) override {
+    ++failures;
+    ReconnectingClientFactory::clientConnectionFailed(connector, reason);
+    if (onFailed) {
+      onFailed();
+    }
+  }
+
+  int failures = 0;
+  std::function<void()> onFailed;
+
+ private:
+  Record& record_;
+  std::function<void(Recorder&)> setup_;
+};
+
+}  // namespace
+
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): Catch2 assertion macros
+TEST_CASE(
+    "ReconnectingClientFactory retries on the Reactor until a server appears, and after "
+    "a lost connection",
+    "[protocols][reconnecting_client_factory][reactor]") {
+  const ReactorBackend backend = anyBackend();
+  INFO(backendName(backend));
+  Harness h(backend);
+  const std::uint16_t port = unusedLoopbackPort();
+  Record client;
+  Events server;
+  int echoes = 0;
+  // The server echoes, then drops the first connection; the second ends the test.
+  auto serverFactory = testFactory(server, std::function<void(TestProtocol&)>([](TestProtocol& p) {
+                                     p.onData = [](TestProtocol& self, std::string_view d) {
+                                       self.transport()->write(d);
+                                       self.transport()->loseConnection();
+                                     };
+                                   }));
+  HelloClient* raw = nullptr;
+  auto factory = std::make_shared<HelloClient>(h.reactor, client, [&](Recorder& p) {
+    p.onData = [&](Recorder& self, std::string_view /*data*/) {
+      if (client.received != "hello" && client.received != "hellohello") {
+        return;  // the echo may arrive in pieces
+      }
+      ++echoes;
+      if (echoes == 2) {
+        // Reconnected after the loss: done. The factory lets go of its connector.
+        self.transport()->loseConnection();
+        raw->stopTrying();
+        h.stop();
+      }
+    };
+  });
+  raw = factory.get();
+  raw->onFailed = [&h, raw, port, serverFactory] {
+    // Three refused attempts (each retried from a timer through the same connector), then the
+    // server starts listening.
+    if (raw->failures == 3) {
+      h.reactor.listenTCP(port, serverFactory, 50, "127.0.0.1");
+    }
+  };
+  const std::weak_ptr<HelloClient> alive = factory;
+  // The application keeps no reference: the connector keeps the retrying factory alive.
+  (void)h.reactor.connectTCP("127.0.0.1", port, std::move(factory));
+  h.run();
+  CHECK(raw->failures == 3);
+  CHECK(client.made == 2);
+  CHECK(client.received == "hellohello");
+  CHECK(server.received == "hellohello");
+  CHECK(echoes == 2);
+  CHECK(alive.expired());  // the connector and its factory are gone: nothing leaked
+}
+
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): Catch2 assertion macros
+TEST_CASE("ReconnectingClientFactory's stopTrying between retries releases the Reactor's connector",
+          "[protocols][reconnecting_client_factory][reactor]") {
+  const ReactorBackend backend = anyBackend();
+  INFO(backendName(backend));
+  Harness h(backend);
+  Record client;
+  auto factory = std::make_shared<HelloClient>(h.reactor, client, [](Recorder&) {});
+  HelloClient* raw = factory.get();
+  std::size_t liveWhileKept = 0;
+  raw->onFailed = [&h, raw, &liveWhileKept] {
+    if (raw->failures == 2) {
+      // From a later turn, outside every hook, while the retry is pending: the idle connector
+      // is kept for it until stopTrying releases it.
+      h.reactor.callLater(Seconds{0}, [&h, raw, &liveWhileKept] {
+        liveWhileKept = h.reactor.liveTransports();
+        REQUIRE(raw->retryPending());
+        raw->stopTrying();
+        CHECK(raw->connector() == nullptr);
+        h.reactor.callLater(Seconds{0.05}, [&h] { h.stop(); });
+      });
+    }
+  };
+  const std::weak_ptr<HelloClient> alive = factory;
+  (void)h.reactor.connectTCP("127.0.0.1", unusedLoopbackPort(), std::move(factory));
+  h.run();                    // checks that nothing is left
+  CHECK(liveWhileKept == 1);  // the kept connector
+  CHECK(alive.expired());
+  CHECK(client.made == 0);
 }

@@ -2,6 +2,7 @@
 // high watermark, resume at the low one, pull producers asked per drained buffer, one producer
 // of the right kind), driven deterministically by drain().
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -239,4 +240,40 @@ TEST_CASE("unregistering a paused producer forgets its pause", "[transports][str
   tr.drainAll();
   CHECK(producer.resumes == 0);
   CHECK(producer.stops == 0);  // the base transport never stops a producer
+}
+
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): Catch2 assertion macros
+TEST_CASE("StringTransport's setWriteBufferWatermarks gives an unlimited buffer a limit",
+          "[transports][string_transport][watermarks]") {
+  StringTransport tr;
+  CountingPushProducer producer;
+  tr.registerProducer(producer, true);
+  tr.write(std::string(100, 'x'));
+  CHECK_FALSE(tr.writeBufferLimit().has_value());
+  CHECK(tr.unsent() == 0);
+  CHECK(producer.pauses == 0);
+
+  tr.setWriteBufferWatermarks({.high = 10, .low = 5});
+  CHECK(tr.writeBufferLimit() == std::optional<std::size_t>{10});
+  CHECK(tr.lowWatermark() == 5);
+  CHECK(tr.unsent() == 100);  // what value() holds now counts as unsent
+  CHECK(producer.pauses == 1);
+  CHECK(tr.producerPaused());
+
+  tr.drain(94);
+  CHECK(producer.resumes == 0);  // 6 unsent: above the low mark
+  tr.drain(1);
+  CHECK(producer.resumes == 1);
+  CHECK_FALSE(tr.producerPaused());
+}
+
+TEST_CASE("StringTransport's setWriteBufferWatermarks keeps the marks when they are inverted",
+          "[transports][string_transport][watermarks]") {
+  StringTransportOptions options;
+  options.writeBufferLimit = 100;
+  StringTransport tr(options);
+  CHECK(tr.writeBufferWatermarks() == WriteBufferWatermarks{.high = 100, .low = 25});
+  CHECK_THROWS_WITH(tr.setWriteBufferWatermarks({.high = 10, .low = 11}),
+                    "setWriteBufferWatermarks: the low watermark 11 exceeds the high watermark 10");
+  CHECK(tr.writeBufferWatermarks() == WriteBufferWatermarks{.high = 100, .low = 25});
 }

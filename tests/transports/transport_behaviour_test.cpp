@@ -567,3 +567,147 @@ TEST_CASE("Behaviour: timers run in deadline order, ties in scheduling order, ze
   net->runUntil([&log] { return log.size() >= 5; }, "five timed calls");
   CHECK(log == std::vector<std::string>{"e", "a", "b", "c", "a0"});
 }
+
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): Catch2 assertion macros
+TEST_CASE("Behaviour: disconnecting() turns true at loseConnection or abortConnection",
+          "[transports][behaviour][disconnecting]") {
+  const NetworkMaker make = anyNetwork(Scope::kSingleTransport);
+  const bool abort = GENERATE(false, true);
+  Events server;
+  Events client;
+  bool before = true;
+  bool after = false;
+  bool inLost = false;
+  const std::string payload = pattern(300000);
+  std::unique_ptr<Network> net = make();
+  INFO(net->name() << (abort ? ", abortConnection" : ", loseConnection"));
+  auto clientProtocol = recorder(client, [&](TestProtocol& self) {
+    self.transport()->write(payload);  // more than a socket takes at once: the close must wait
+    before = self.transport()->disconnecting();
+    if (abort) {
+      self.transport()->abortConnection();
+    } else {
+      self.transport()->loseConnection();
+    }
+    after = self.transport()->disconnecting();
+  });
+  clientProtocol->onLost = [&inLost](TestProtocol& self, const Failure&) {
+    inLost = self.transport()->disconnecting();
+  };
+  net->connect(recorder(server, [](TestProtocol&) {}), std::move(clientProtocol));
+  net->runUntil([&] { return client.lost > 0; }, "the closer's connectionLost");
+  CHECK_FALSE(before);
+  CHECK(after);   // at once, while the flush (or the abort) is still pending
+  CHECK(inLost);  // and still inside connectionLost
+}
+
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): Catch2 assertion macros
+TEST_CASE("Behaviour: disconnecting() is true inside connectionLost when the peer closed",
+          "[transports][behaviour][disconnecting]") {
+  const NetworkMaker make = anyNetwork(Scope::kBothEnds);
+  if (!make) {
+    return;
+  }
+  Events server;
+  Events client;
+  bool serverBefore = true;
+  bool serverInLost = false;
+  std::unique_ptr<Network> net = make();
+  INFO(net->name());
+  auto serverProtocol = recorder(server, [](TestProtocol&) {});
+  serverProtocol->onData = [&serverBefore](TestProtocol& self, std::string_view) {
+    serverBefore = self.transport()->disconnecting();
+  };
+  serverProtocol->onLost = [&serverInLost](TestProtocol& self, const Failure&) {
+    serverInLost = self.transport()->disconnecting();
+  };
+  net->connect(std::move(serverProtocol), recorder(client, [](TestProtocol& self) {
+                 self.transport()->write("bye");
+                 self.transport()->loseConnection();
+               }));
+  net->runUntil([&] { return client.lost > 0 && server.lost > 0; }, "both connectionLost calls");
+  CHECK(server.received == "bye");
+  CHECK_FALSE(serverBefore);  // reading the last data: the peer's FIN has not arrived yet
+  CHECK(serverInLost);
+}
+
+namespace {
+
+// A push producer that only counts what its consumer asks of it.
+class CountingProducer final : public IPushProducer {
+ public:
+  void pauseProducing() override { ++pauses; }
+
+  void resumeProducing() override { ++resumes; }
+
+  void stopProducing() override { ++stops; }
+
+  int pauses = 0;
+  int resumes = 0;
+  int stops = 0;
+};
+
+}  // namespace
+
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): Catch2 assertion macros
+TEST_CASE("Behaviour: setWriteBufferWatermarks pauses and resumes a push producer at once",
+          "[transports][behaviour][watermarks]") {
+  const NetworkMaker make = anyNetwork(Scope::kSingleTransport);
+  Events server;
+  Events client;
+  ITransport* reader = nullptr;
+  ITransport* writer = nullptr;
+  std::unique_ptr<Network> net = make();
+  INFO(net->name());
+  net->connect(recorder(server,
+                        [&reader](TestProtocol& self) {
+                          reader = self.transport();
+                          reader->pauseProducing();
+                        }),
+               recorder(client, [&writer](TestProtocol& self) { writer = self.transport(); }));
+  net->runUntil([&] { return reader != nullptr && writer != nullptr; }, "both connections");
+  CHECK(writer->writeBufferWatermarks() == WriteBufferWatermarks{});
+
+  // Fill the writer's buffer past the default high mark (the reader is paused, and nothing
+  // runs the network meanwhile), so some bytes stay unsent.
+  CountingProducer producer;
+  writer->registerProducer(producer, true);
+  std::string written;
+  constexpr std::size_t kChunk = std::size_t{16} * 1024;
+  constexpr std::size_t kCap = std::size_t{64} * 1024 * 1024;
+  while (producer.pauses == 0 && written.size() < kCap) {
+    // A chunk of distinct bytes (its index, wrapping), so loss or reordering shows.
+    const std::string chunk(kChunk, static_cast<char>('a' + (written.size() / kChunk) % 26));
+    writer->write(chunk);
+    written += chunk;
+  }
+  REQUIRE(producer.pauses == 1);
+  // The backlog is at most one chunk over the default 64 KiB mark.
+  const WriteBufferWatermarks roomy{.high = std::size_t{4} * 1024 * 1024,
+                                    .low = std::size_t{2} * 1024 * 1024};
+  writer->setWriteBufferWatermarks(roomy);  // the backlog is now below the low mark
+  CHECK(producer.resumes == 1);             // resumed inside the call
+  CHECK(writer->writeBufferWatermarks() == roomy);
+  writer->setWriteBufferWatermarks(roomy);  // nothing changes, nothing is called
+  CHECK(producer.pauses == 1);
+  CHECK(producer.resumes == 1);
+
+  writer->setWriteBufferWatermarks({.high = 0, .low = 0});  // any unsent byte is too many
+  CHECK(producer.pauses == 2);                              // paused inside the call
+
+  CHECK_THROWS_AS(writer->setWriteBufferWatermarks({.high = 10, .low = 11}), ValueError);
+  CHECK_THROWS_WITH(writer->setWriteBufferWatermarks({.high = 10, .low = 11}),
+                    Catch::Contains("11") && Catch::Contains("10"));
+  CHECK(writer->writeBufferWatermarks() == WriteBufferWatermarks{.high = 0, .low = 0});
+
+  // Reading again drains the writer completely, which is what low = 0 waits for.
+  reader->resumeProducing();
+  net->runUntil([&] { return producer.resumes == 2; }, "the producer's resume at low = 0");
+  CHECK(producer.pauses == 2);
+  writer->unregisterProducer();
+  writer->loseConnection();
+  net->runUntil([&] { return client.lost > 0 && server.received.size() >= written.size(); },
+                "every byte and the writer's close");
+  CHECK(server.received == written);
+  CHECK(producer.stops == 0);
+}

@@ -110,6 +110,11 @@ void Connector::connect() {
     owner_.log().info("not reconnecting to {}: the reactor is shutting down", destinationText());
     return;
   }
+  // A kept connector is back in use; a release still pending is void.
+  kept_ = false;
+  if (releaseCall_.active()) {
+    releaseCall_.cancel();
+  }
   state_ = State::kConnecting;
   ++attempt_;
   startCall_ = owner_.core().callLater(Seconds{0}, [this] { begin(); });
@@ -265,6 +270,10 @@ void Connector::connectionLost(const Failure& reason) {
 }
 
 void Connector::stopConnecting() {
+  if (state_ == State::kDisconnected && kept_) {
+    release();
+    return;
+  }
   if (state_ != State::kConnecting) {
     return;
   }
@@ -280,7 +289,7 @@ void Connector::stopConnecting() {
 }
 
 void Connector::disconnect() {
-  if (state_ == State::kConnecting) {
+  if (state_ == State::kConnecting || (state_ == State::kDisconnected && kept_)) {
     stopConnecting();
   } else if (state_ == State::kConnected && connection_ != nullptr) {
     connection_->loseConnection();
@@ -314,7 +323,26 @@ void Connector::finishIfIdle() {
       owner_.log().failure("stopFactory", std::current_exception());
     }
   }
+  bool keep = false;
+  try {
+    keep = factory_->keepsConnector();
+  } catch (...) {
+    owner_.log().failure("keepsConnector", std::current_exception());
+  }
+  if (keep) {
+    kept_ = true;  // the factory will connect() later, or release us
+    return;
+  }
   owner_.destroy(this);  // last act: `this` is gone
+}
+
+void Connector::release() {
+  // Never inside the call that asked: the caller (a factory's stopTrying) may be the object
+  // this connector's shared_ptr keeps alive.
+  kept_ = false;
+  if (!releaseCall_.active()) {
+    releaseCall_ = owner_.core().callLater(Seconds{0}, [this] { owner_.destroy(this); });
+  }
 }
 
 void Connector::shutDown() {
@@ -332,6 +360,14 @@ void Connector::shutDown() {
           ConnectError(fmt::format("connecting to {}: the reactor shut down", destinationText()))));
       return;
     case State::kDisconnected:
+      if (kept_) {
+        return;  // kept for its factory: it holds nothing open (see IConnector)
+      }
+      if (releaseCall_.active()) {
+        releaseCall_.cancel();  // released: go now rather than on a turn that may never come
+        owner_.destroy(this);   // last act: `this` is gone
+        return;
+      }
       finishIfIdle();
       return;
   }
@@ -349,7 +385,7 @@ void Connector::closeSocket() noexcept {
 }
 
 void Connector::cancelTimers() noexcept {
-  for (DelayedCall* call : {&startCall_, &timeoutCall_, &failCall_}) {
+  for (DelayedCall* call : {&startCall_, &timeoutCall_, &failCall_, &releaseCall_}) {
     if (call->active()) {
       call->cancel();
     }

@@ -26,7 +26,9 @@ class StreamConnection;
 /// Every step runs from the reactor's top level: `connect()` schedules a zero-delay start,
 /// name resolution comes back through callFromThread, the socket's writability ends the attempt,
 /// and a timer bounds it. The connector destroys itself once an attempt failed or its connection
-/// was lost, unless the factory's hook started a new attempt.
+/// was lost, unless the factory's hook started a new attempt or the factory keeps it
+/// (ClientFactory::keepsConnector); a kept connector waits, idle, for `connect()` or for
+/// `stopConnecting()`/`disconnect()` to release it.
 class Connector final : public IConnector, public IWriteDescriptor, public Selectable {
  public:
   /// A TCP connector to `host:port`.
@@ -75,6 +77,7 @@ class Connector final : public IConnector, public IWriteDescriptor, public Selec
   void cancelTimers() noexcept;
   void fail(const Failure& reason);
   void finishIfIdle();
+  void release();
   [[nodiscard]] std::string destinationText() const;
 
   Transports& owner_;
@@ -88,6 +91,7 @@ class Connector final : public IConnector, public IWriteDescriptor, public Selec
 
   State state_ = State::kDisconnected;
   bool factoryStarted_ = false;
+  bool kept_ = false;  // idle, kept for the factory to connect() later
   std::uint64_t attempt_ = 0;
   std::vector<Address> candidates_;
   std::size_t next_ = 0;
@@ -98,6 +102,7 @@ class Connector final : public IConnector, public IWriteDescriptor, public Selec
   DelayedCall startCall_;
   DelayedCall timeoutCall_;
   DelayedCall failCall_;
+  DelayedCall releaseCall_;
 };
 
 }  // namespace torsion::detail

@@ -7,4 +7,14 @@ void Protocol::makeConnection(ITransport* transport) {
   connectionMade();
 }
 
+void Protocol::endConnection(const Failure& reason) {
+  try {
+    connectionLost(reason);
+  } catch (...) {
+    transport_ = nullptr;
+    throw;
+  }
+  transport_ = nullptr;
+}
+
 }  // namespace torsion

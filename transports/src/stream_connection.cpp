@@ -149,7 +149,7 @@ void StreamConnection::append(std::string_view data) {
   if (offset_ == buffer_.size()) {
     buffer_.clear();
     offset_ = 0;
-  } else if (offset_ > kLowWatermark && offset_ * 2 > buffer_.size()) {
+  } else if (offset_ > kCompactThreshold && offset_ * 2 > buffer_.size()) {
     // Compact once the sent prefix dominates, so the buffer does not grow without bound.
     buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(offset_));
     offset_ = 0;
@@ -159,14 +159,42 @@ void StreamConnection::append(std::string_view data) {
 
 void StreamConnection::afterWrite() {
   startWriting();
-  if (producer_ != nullptr && streaming_ && !producerPaused_ && pending() > kHighWatermark) {
-    producerPaused_ = true;
+  pauseProducerIfOver();
+}
+
+void StreamConnection::pauseProducerIfOver() {
+  if (IPushProducer* producer = slot_.pauseIfOver(pending()); producer != nullptr) {
     try {
-      static_cast<IPushProducer*>(producer_)->pauseProducing();  // NOLINT: checked on register
+      producer->pauseProducing();
     } catch (...) {
       failFromHook("pauseProducing");
     }
   }
+}
+
+// Resumes a push producer paused by us once the backlog is at the low mark. Returns false if
+// that closed the connection (so the caller must stop).
+bool StreamConnection::resumeProducerIfDrained() {
+  if (IPushProducer* producer = slot_.resumeIfDrained(pending()); producer != nullptr) {
+    try {
+      producer->resumeProducing();
+    } catch (...) {
+      failFromHook("resumeProducing");
+      return false;
+    }
+    return state_ != State::kClosed;
+  }
+  return true;
+}
+
+void StreamConnection::setWriteBufferWatermarks(WriteBufferWatermarks marks) {
+  ProducerSlot::checkWatermarks(marks, "setWriteBufferWatermarks");
+  slot_.setWatermarks(marks);
+  if (state_ == State::kClosed) {
+    return;
+  }
+  pauseProducerIfOver();
+  (void)resumeProducerIfDrained();
 }
 
 void StreamConnection::doWrite() {
@@ -184,34 +212,25 @@ void StreamConnection::doWrite() {
     }
     offset_ += static_cast<std::size_t>(n);
   }
-  if (producer_ != nullptr && streaming_ && producerPaused_ && pending() <= kLowWatermark) {
-    producerPaused_ = false;
-    try {
-      static_cast<IPushProducer*>(producer_)->resumeProducing();  // NOLINT: checked on register
-    } catch (...) {
-      failFromHook("resumeProducing");
-      return;
-    }
-    if (state_ == State::kClosed) {
-      return;
-    }
+  if (!resumeProducerIfDrained()) {
+    return;
   }
   if (pending() > 0) {
     return;
   }
   buffer_.clear();
   offset_ = 0;
-  if (producer_ != nullptr && !streaming_) {
+  if (IPullProducer* pull = slot_.pull(); pull != nullptr) {
     // A pull producer writes one chunk per drained buffer; stay registered to ask again.
     try {
-      static_cast<IPullProducer*>(producer_)->resumeProducing();  // NOLINT: checked on register
+      pull->resumeProducing();
     } catch (...) {
       failFromHook("resumeProducing");
     }
     return;
   }
   stopWriting();
-  if (state_ == State::kDisconnecting && producer_ == nullptr) {
+  if (state_ == State::kDisconnecting && slot_.producer() == nullptr) {
     scheduleClose(Failure(ConnectionDone()));
   } else if (writeShutdownRequested_ && !writeShutdownDone_) {
     shutdownWrite();
@@ -324,31 +343,20 @@ void StreamConnection::stopProducing() {
 // ---- producers --------------------------------------------------------------------------------
 
 void StreamConnection::registerProducer(IProducer& producer, bool streaming) {
-  if (producer_ != nullptr) {
-    throw ValueError("registerProducer: a producer is already registered");
-  }
-  if (streaming ? dynamic_cast<IPushProducer*>(&producer) == nullptr
-                : dynamic_cast<IPullProducer*>(&producer) == nullptr) {
-    throw ValueError(streaming ? "registerProducer: streaming needs an IPushProducer"
-                               : "registerProducer: non-streaming needs an IPullProducer");
-  }
+  slot_.checkRegistration(producer, streaming);
   if (state_ == State::kClosed) {
     return;  // nothing will ever be asked of it
   }
-  producer_ = &producer;
-  streaming_ = streaming;
-  producerPaused_ = false;
+  IPushProducer* pause = slot_.registerProducer(producer, streaming, pending());
   if (!streaming) {
     startWriting();
-  } else if (pending() > kHighWatermark) {
-    producerPaused_ = true;
-    dynamic_cast<IPushProducer&>(producer).pauseProducing();
+  } else if (pause != nullptr) {
+    pause->pauseProducing();
   }
 }
 
 void StreamConnection::unregisterProducer() {
-  producer_ = nullptr;
-  producerPaused_ = false;
+  (void)slot_.take();
   if (state_ == State::kDisconnecting && pending() == 0) {
     stopWriting();
     scheduleClose(Failure(ConnectionDone()));
@@ -363,7 +371,7 @@ void StreamConnection::loseConnection() {
   }
   state_ = State::kDisconnecting;
   stopReading();
-  if (pending() == 0 && producer_ == nullptr) {
+  if (pending() == 0 && slot_.producer() == nullptr) {
     scheduleClose(Failure(ConnectionDone()));
   } else {
     startWriting();
@@ -388,7 +396,7 @@ void StreamConnection::loseWriteConnection() {
     return;
   }
   writeShutdownRequested_ = true;
-  if (pending() == 0 && producer_ == nullptr) {
+  if (pending() == 0 && slot_.producer() == nullptr) {
     shutdownWrite();
   } else {
     startWriting();
@@ -425,7 +433,7 @@ void StreamConnection::finishClose() {
     ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
   }
   const Failure reason = *reason_;
-  if (IProducer* producer = std::exchange(producer_, nullptr); producer != nullptr) {
+  if (IProducer* producer = slot_.take(); producer != nullptr) {
     try {
       producer->stopProducing();
     } catch (...) {
@@ -433,11 +441,10 @@ void StreamConnection::finishClose() {
     }
   }
   try {
-    protocol_->connectionLost(reason);
+    protocol_->endConnection(reason);
   } catch (...) {
     owner_.log().failure("connectionLost", std::current_exception());
   }
-  ProtocolAccess::detach(*protocol_);
   fd_.reset();
   if (Connector* connector = std::exchange(connector_, nullptr); connector != nullptr) {
     connector->connectionLost(reason);

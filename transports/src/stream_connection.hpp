@@ -17,6 +17,7 @@
 #include <torsion/transports/itcp_transport.hpp>
 #include <torsion/transports/protocol.hpp>
 
+#include "producer_slot.hpp"
 #include "transports.hpp"
 
 namespace torsion::detail {
@@ -34,10 +35,9 @@ class StreamConnection final : public ITCPTransport,
                                public IWriteDescriptor,
                                public Selectable {
  public:
-  /// A registered push producer is paused above this many unsent bytes...
-  static constexpr std::size_t kHighWatermark = 64 * 1024;
-  /// ...and resumed once the backlog drains to this many.
-  static constexpr std::size_t kLowWatermark = 16 * 1024;
+  /// The sent prefix of the write buffer is compacted away once it is larger than this (and
+  /// than the rest).
+  static constexpr std::size_t kCompactThreshold = 16 * 1024;
   /// Reads per readiness event, so one busy peer cannot starve the others.
   static constexpr int kReadBudget = 16;
 
@@ -73,6 +73,14 @@ class StreamConnection final : public ITCPTransport,
   void loseConnection() override;
   void abortConnection() override;
 
+  [[nodiscard]] bool disconnecting() const override { return state_ != State::kOpen; }
+
+  void setWriteBufferWatermarks(WriteBufferWatermarks marks) override;
+
+  [[nodiscard]] WriteBufferWatermarks writeBufferWatermarks() const override {
+    return slot_.watermarks();
+  }
+
   [[nodiscard]] Address getPeer() const override { return peer_; }
 
   [[nodiscard]] Address getHost() const override;
@@ -104,6 +112,8 @@ class StreamConnection final : public ITCPTransport,
   void updateReading();
   void stopReading() noexcept;
   void afterWrite();
+  void pauseProducerIfOver();
+  bool resumeProducerIfDrained();
   void peerClosed();
   void shutdownWrite();
   void scheduleClose(Failure reason);
@@ -136,9 +146,7 @@ class StreamConnection final : public ITCPTransport,
   std::vector<char> buffer_;
   std::size_t offset_ = 0;
 
-  IProducer* producer_ = nullptr;
-  bool streaming_ = false;
-  bool producerPaused_ = false;
+  ProducerSlot slot_;
 
   std::optional<Failure> reason_;
   DelayedCall closeCall_;

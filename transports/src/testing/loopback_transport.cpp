@@ -10,12 +10,47 @@
 #include <torsion/transports/ipull_producer.hpp>
 #include <torsion/transports/ipush_producer.hpp>
 
+#include "producer_slot.hpp"
 #include "protocol_access.hpp"
 
 namespace torsion::testing {
 
 LoopbackTransport::LoopbackTransport(LoopbackPump& pump, Address host, Address peer)
-    : pump_(pump), host_(std::move(host)), peer_(std::move(peer)) {}
+    : pump_(pump),
+      host_(std::move(host)),
+      peer_(std::move(peer)),
+      slot_(std::make_unique<detail::ProducerSlot>()) {
+  // The pump checked its options; they are each end's initial marks.
+  slot_->setWatermarks({.high = pump.options().highWatermark, .low = pump.options().lowWatermark});
+}
+
+LoopbackTransport::~LoopbackTransport() = default;
+
+IProducer* LoopbackTransport::producer() const noexcept {
+  return slot_->producer();
+}
+
+bool LoopbackTransport::streaming() const noexcept {
+  return slot_->streaming();
+}
+
+bool LoopbackTransport::producerPaused() const noexcept {
+  return slot_->paused();
+}
+
+WriteBufferWatermarks LoopbackTransport::writeBufferWatermarks() const {
+  return slot_->watermarks();
+}
+
+void LoopbackTransport::setWriteBufferWatermarks(WriteBufferWatermarks marks) {
+  detail::ProducerSlot::checkWatermarks(marks, "setWriteBufferWatermarks");
+  slot_->setWatermarks(marks);
+  if (state_ == State::kClosed || state_ == State::kDone) {
+    return;
+  }
+  checkHighWatermark();
+  (void)resumeIfDrained();
+}
 
 void LoopbackTransport::attach(Protocol& protocol, LoopbackTransport& peer) {
   protocol_ = &protocol;
@@ -76,16 +111,30 @@ void LoopbackTransport::clearInFlight() noexcept {
 }
 
 void LoopbackTransport::checkHighWatermark() {
-  if (producer_ != nullptr && streaming_ && !producerPaused_ &&
-      unsentBytes_ > pump_.options().highWatermark) {
-    producerPaused_ = true;
+  if (IPushProducer* producer = slot_->pauseIfOver(unsentBytes_); producer != nullptr) {
     pump_.noteActivity();
     try {
-      static_cast<IPushProducer*>(producer_)->pauseProducing();  // NOLINT: checked on register
+      producer->pauseProducing();
     } catch (...) {
       failFromHook("pauseProducing");
     }
   }
+}
+
+// Resumes a push producer paused by us once the backlog is at the low mark. Returns false if
+// that closed the connection (so the caller must stop).
+bool LoopbackTransport::resumeIfDrained() {
+  if (IPushProducer* producer = slot_->resumeIfDrained(unsentBytes_); producer != nullptr) {
+    pump_.noteActivity();
+    try {
+      producer->resumeProducing();
+    } catch (...) {
+      failFromHook("resumeProducing");
+      return false;
+    }
+    return state_ != State::kClosed;
+  }
+  return true;
 }
 
 void LoopbackTransport::moveIntoNetwork() {
@@ -119,36 +168,25 @@ void LoopbackTransport::transmit() {
   }
   moveIntoNetwork();
   // From here on this is StreamConnection::doWrite after a send: the socket was writable.
-  if (producer_ != nullptr && streaming_ && producerPaused_ &&
-      unsentBytes_ <= pump_.options().lowWatermark) {
-    producerPaused_ = false;
-    pump_.noteActivity();
-    try {
-      static_cast<IPushProducer*>(producer_)->resumeProducing();  // NOLINT: checked on register
-    } catch (...) {
-      failFromHook("resumeProducing");
-      return;
-    }
-    if (state_ == State::kClosed) {
-      return;
-    }
+  if (!resumeIfDrained()) {
+    return;
   }
   if (unsentBytes_ > 0) {
     return;
   }
-  if (producer_ != nullptr && !streaming_) {
+  if (IPullProducer* pull = slot_->pull(); pull != nullptr) {
     // A pull producer writes one chunk per drained buffer. Each ask counts as activity, as a
     // socket stays writable: a producer that never unregisters keeps the pump busy until
     // pump() gives up, where a reactor would spin.
     pump_.noteActivity();
     try {
-      static_cast<IPullProducer*>(producer_)->resumeProducing();  // NOLINT: checked on register
+      pull->resumeProducing();
     } catch (...) {
       failFromHook("resumeProducing");
     }
     return;
   }
-  if (state_ == State::kDisconnecting && producer_ == nullptr) {
+  if (state_ == State::kDisconnecting && slot_->producer() == nullptr) {
     scheduleClose(Failure(ConnectionDone()));
   } else if (writeShutdownRequested_ && !writeShutdownDone_) {
     shutdownWrite();
@@ -281,33 +319,21 @@ void LoopbackTransport::stopProducing() {
 // ---- producers --------------------------------------------------------------------------------
 
 void LoopbackTransport::registerProducer(IProducer& producer, bool streaming) {
-  if (producer_ != nullptr) {
-    throw ValueError("registerProducer: a producer is already registered");
-  }
-  if (streaming ? dynamic_cast<IPushProducer*>(&producer) == nullptr
-                : dynamic_cast<IPullProducer*>(&producer) == nullptr) {
-    throw ValueError(streaming ? "registerProducer: streaming needs an IPushProducer"
-                               : "registerProducer: non-streaming needs an IPullProducer");
-  }
+  slot_->checkRegistration(producer, streaming);
   if (state_ == State::kClosed || state_ == State::kDone) {
     return;  // nothing will ever be asked of it
   }
-  producer_ = &producer;
-  streaming_ = streaming;
-  producerPaused_ = false;
+  IPushProducer* pause = slot_->registerProducer(producer, streaming, unsentBytes_);
   pump_.noteActivity();
-  if (streaming && unsentBytes_ > pump_.options().highWatermark) {
-    producerPaused_ = true;
-    dynamic_cast<IPushProducer&>(producer).pauseProducing();
+  if (pause != nullptr) {
+    pause->pauseProducing();
   }
 }
 
 void LoopbackTransport::unregisterProducer() {
-  if (producer_ == nullptr) {
+  if (slot_->take() == nullptr) {
     return;
   }
-  producer_ = nullptr;
-  producerPaused_ = false;
   pump_.noteActivity();
   if (state_ == State::kDisconnecting && unsentBytes_ == 0) {
     scheduleClose(Failure(ConnectionDone()));
@@ -322,7 +348,7 @@ void LoopbackTransport::loseConnection() {
   }
   state_ = State::kDisconnecting;
   pump_.noteActivity();
-  if (unsentBytes_ == 0 && producer_ == nullptr) {
+  if (unsentBytes_ == 0 && slot_->producer() == nullptr) {
     scheduleClose(Failure(ConnectionDone()));
   }
 }
@@ -349,7 +375,7 @@ void LoopbackTransport::loseWriteConnection() {
   }
   writeShutdownRequested_ = true;
   pump_.noteActivity();
-  if (unsentBytes_ == 0 && producer_ == nullptr) {
+  if (unsentBytes_ == 0 && slot_->producer() == nullptr) {
     shutdownWrite();
   }
 }
@@ -393,8 +419,7 @@ void LoopbackTransport::finishCloseIfDue() {
     ending_ = Ending::kFin;
   }
   const Failure reason = *reason_;
-  if (IProducer* producer = std::exchange(producer_, nullptr); producer != nullptr) {
-    producerPaused_ = false;
+  if (IProducer* producer = slot_->take(); producer != nullptr) {
     try {
       producer->stopProducing();
     } catch (...) {
@@ -402,11 +427,10 @@ void LoopbackTransport::finishCloseIfDue() {
     }
   }
   try {
-    protocol_->connectionLost(reason);
+    protocol_->endConnection(reason);
   } catch (...) {
     pump_.log().failure("connectionLost", std::current_exception());
   }
-  detail::ProtocolAccess::detach(*protocol_);
 }
 
 void LoopbackTransport::failFromHook(const char* hook) {

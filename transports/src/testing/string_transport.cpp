@@ -9,6 +9,8 @@
 #include <torsion/transports/ipull_producer.hpp>
 #include <torsion/transports/ipush_producer.hpp>
 
+#include "producer_slot.hpp"
+
 namespace torsion::testing {
 
 StringTransport::StringTransport() : StringTransport(StringTransportOptions{}) {}
@@ -16,20 +18,61 @@ StringTransport::StringTransport() : StringTransport(StringTransportOptions{}) {
 StringTransport::StringTransport(StringTransportOptions options)
     : peer_(std::move(options.peer)),
       host_(std::move(options.host)),
-      limit_(options.writeBufferLimit) {
-  if (options.lowWatermark && !limit_) {
+      finite_(options.writeBufferLimit.has_value()),
+      slot_(std::make_unique<detail::ProducerSlot>()) {
+  if (options.lowWatermark && !finite_) {
     throw ValueError("StringTransport: lowWatermark needs a writeBufferLimit");
   }
-  if (limit_) {
-    low_ = options.lowWatermark.value_or(*limit_ / 4);
-    if (low_ > *limit_) {
-      throw ValueError(fmt::format("StringTransport: lowWatermark {} is above writeBufferLimit {}",
-                                   low_, *limit_));
+  if (finite_) {
+    const std::size_t limit = *options.writeBufferLimit;
+    const std::size_t low = options.lowWatermark.value_or(limit / 4);
+    if (low > limit) {
+      throw ValueError(
+          fmt::format("StringTransport: lowWatermark {} is above writeBufferLimit {}", low, limit));
     }
+    slot_->setWatermarks({.high = limit, .low = low});
   }
 }
 
 StringTransport::~StringTransport() = default;
+
+std::optional<std::size_t> StringTransport::writeBufferLimit() const noexcept {
+  if (!finite_) {
+    return std::nullopt;
+  }
+  return slot_->watermarks().high;
+}
+
+std::size_t StringTransport::lowWatermark() const noexcept {
+  return slot_->watermarks().low;
+}
+
+IProducer* StringTransport::producer() const noexcept {
+  return slot_->producer();
+}
+
+bool StringTransport::streaming() const noexcept {
+  return slot_->streaming();
+}
+
+bool StringTransport::producerPaused() const noexcept {
+  return slot_->paused();
+}
+
+WriteBufferWatermarks StringTransport::writeBufferWatermarks() const {
+  return slot_->watermarks();
+}
+
+void StringTransport::setWriteBufferWatermarks(WriteBufferWatermarks marks) {
+  detail::ProducerSlot::checkWatermarks(marks, "setWriteBufferWatermarks");
+  finite_ = true;
+  slot_->setWatermarks(marks);
+  if (IPushProducer* pause = slot_->pauseIfOver(unsent()); pause != nullptr) {
+    pause->pauseProducing();
+  } else if (IPushProducer* resume = slot_->resumeIfDrained(unsent()); resume != nullptr) {
+    resume->resumeProducing();
+  }
+}
 
 void StringTransport::connect(Protocol& protocol) {
   protocol.makeConnection(this);
@@ -40,7 +83,7 @@ void StringTransport::clear() noexcept {
 }
 
 std::size_t StringTransport::unsent() const noexcept {
-  return limit_ ? data_.size() : 0;
+  return finite_ ? data_.size() : 0;
 }
 
 std::string StringTransport::drain(std::size_t n) {
@@ -49,12 +92,11 @@ std::string StringTransport::drain(std::size_t n) {
   data_.erase(0, n);
   // The order of StreamConnection::doWrite: resume a push producer at the low mark; then, if
   // the buffer is (still) empty, ask a pull producer for its next chunk.
-  if (producer_ != nullptr && streaming_ && producerPaused_ && unsent() <= low_) {
-    producerPaused_ = false;
-    static_cast<IPushProducer*>(producer_)->resumeProducing();  // NOLINT: checked on register
+  if (IPushProducer* producer = slot_->resumeIfDrained(unsent()); producer != nullptr) {
+    producer->resumeProducing();
   }
-  if (producer_ != nullptr && !streaming_ && data_.empty()) {
-    static_cast<IPullProducer*>(producer_)->resumeProducing();  // NOLINT: checked on register
+  if (IPullProducer* pull = slot_->pull(); pull != nullptr && data_.empty()) {
+    pull->resumeProducing();
   }
   closeMayComplete();
   return taken;
@@ -65,30 +107,18 @@ std::string StringTransport::drainAll() {
 }
 
 void StringTransport::registerProducer(IProducer& producer, bool streaming) {
-  if (producer_ != nullptr) {
-    throw ValueError("registerProducer: a producer is already registered");
-  }
-  if (streaming ? dynamic_cast<IPushProducer*>(&producer) == nullptr
-                : dynamic_cast<IPullProducer*>(&producer) == nullptr) {
-    throw ValueError(streaming ? "registerProducer: streaming needs an IPushProducer"
-                               : "registerProducer: non-streaming needs an IPullProducer");
-  }
+  slot_->checkRegistration(producer, streaming);
   if (lost_) {
     return;  // as on the real transport: nothing will ever be asked of it
   }
-  producer_ = &producer;
-  streaming_ = streaming;
-  producerPaused_ = false;
-  if (streaming && limit_ && unsent() > *limit_) {
-    producerPaused_ = true;
-    dynamic_cast<IPushProducer&>(producer).pauseProducing();
+  if (IPushProducer* pause = slot_->registerProducer(producer, streaming, unsent());
+      pause != nullptr) {
+    pause->pauseProducing();
   }
 }
 
 void StringTransport::unregisterProducer() {
-  producer_ = nullptr;
-  streaming_ = false;
-  producerPaused_ = false;
+  (void)slot_->take();
   closeMayComplete();
 }
 
@@ -111,9 +141,8 @@ void StringTransport::writeSequence(std::span<const std::string_view> data) {
 }
 
 void StringTransport::afterWrite() {
-  if (producer_ != nullptr && streaming_ && !producerPaused_ && limit_ && unsent() > *limit_) {
-    producerPaused_ = true;
-    static_cast<IPushProducer*>(producer_)->pauseProducing();  // NOLINT: checked on register
+  if (IPushProducer* producer = slot_->pauseIfOver(unsent()); producer != nullptr) {
+    producer->pauseProducing();
   }
 }
 
@@ -156,9 +185,7 @@ void StringTransport::loseWriteConnection() {
 }
 
 IProducer* StringTransport::takeProducer() noexcept {
-  producerPaused_ = false;
-  streaming_ = false;
-  return std::exchange(producer_, nullptr);
+  return slot_->take();
 }
 
 }  // namespace torsion::testing

@@ -4,8 +4,6 @@
 #include <torsion/testing/string_transport_with_disconnection.hpp>
 #include <torsion/transports/errors.hpp>
 
-#include "protocol_access.hpp"
-
 namespace torsion::testing {
 
 StringTransportWithDisconnection::StringTransportWithDisconnection()
@@ -71,13 +69,12 @@ void StringTransportWithDisconnection::finish() {
   }
   if (protocol_ != nullptr) {
     try {
-      protocol_->connectionLost(reason);
+      protocol_->endConnection(reason);
     } catch (...) {
       if (!error) {
         error = std::current_exception();
       }
     }
-    detail::ProtocolAccess::detach(*protocol_);
   }
   if (after_) {
     auto after = std::move(after_);

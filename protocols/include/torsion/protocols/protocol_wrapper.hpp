@@ -39,9 +39,11 @@ class WrappingFactory;
 ///
 /// Ownership: the connection owns the wrapper, and the wrapper owns the wrapped protocol (it is
 /// destroyed with the wrapper). The wrapper shares ownership of its factory, so the factory's
-/// registry outlives every wrapper in it. After `connectionLost`, the wrapped protocol's
-/// `transport()` still points at the wrapper (only the real transport can detach a protocol);
-/// the wrapper then ignores writes and close requests, and `getPeer`/`getHost` throw.
+/// registry outlives every wrapper in it. The wrapper attaches the wrapped protocol with
+/// `makeConnection` and ends it with `Protocol::endConnection`, so the wrapped protocol's
+/// `transport()` is the wrapper from its `connectionMade` until its `connectionLost` returns,
+/// and null after, as with a real transport. After `connectionLost` the wrapper ignores writes
+/// and close requests, and `getPeer`/`getHost` throw.
 /// Thread: the reactor's thread only.
 /// Re-entrancy: the wrapped protocol may call any transport method from any hook, as on a real
 /// transport; an exception from its hooks passes through the wrapper to the real transport,
@@ -67,10 +69,6 @@ class ProtocolWrapper : public Protocol, public ITransport {
   /// The factory that built this wrapper.
   [[nodiscard]] WrappingFactory& factory() const noexcept { return *factory_; }
 
-  /// True once the wrapped protocol asked to lose or abort the connection (Twisted's
-  /// `disconnecting`).
-  [[nodiscard]] bool disconnecting() const noexcept { return disconnecting_; }
-
   // ---- Protocol: the real transport calls these --------------------------------------------
 
   /// Registers with the factory, then connects the wrapped protocol to this wrapper.
@@ -79,7 +77,8 @@ class ProtocolWrapper : public Protocol, public ITransport {
   /// Forwards to the wrapped protocol.
   void dataReceived(std::string_view data) override;
 
-  /// Unregisters from the factory, then forwards to the wrapped protocol.
+  /// Unregisters from the factory, then ends the wrapped protocol's connection
+  /// (`endConnection`: its connectionLost, then its `transport()` becomes null).
   void connectionLost(const Failure& reason) override;
 
   // ---- ITransport: the wrapped protocol calls these ----------------------------------------
@@ -93,6 +92,18 @@ class ProtocolWrapper : public Protocol, public ITransport {
   void stopProducing() override;
   void loseConnection() override;
   void abortConnection() override;
+
+  /// True once the wrapped protocol asked to lose or abort the connection, once the real
+  /// transport is disconnecting (the peer closed it, say), and after `connectionLost`
+  /// (ITransport::disconnecting, Twisted's `disconnecting`).
+  [[nodiscard]] bool disconnecting() const override;
+
+  /// Sets the real transport's marks. Not connected: checks them and does nothing else.
+  /// @throws ValueError if `marks.low` exceeds `marks.high`.
+  void setWriteBufferWatermarks(WriteBufferWatermarks marks) override;
+
+  /// The real transport's marks; WriteBufferWatermarks' defaults when not connected.
+  [[nodiscard]] WriteBufferWatermarks writeBufferWatermarks() const override;
 
   /// The real transport's peer.
   /// @throws ValueError when the wrapper is not connected.

@@ -60,11 +60,12 @@ struct ReconnectOptions {
 ///
 /// Ownership: refers to `clock`, which must outlive it; its retry call captures `this` and is
 /// cancelled by `stopTrying` and by the destructor. Between attempts it keeps a pointer to the
-/// connector of the last attempt and calls `connect()` on it later, so the connector must
-/// outlive its failure hooks while a retry is scheduled. MemoryReactor's connectors do; the
-/// Reactor's TCP connector, which is destroyed when a hook returns without calling `connect()`,
-/// does not yet: TODO(#7) the Reactor must keep a connector alive while its factory may still
-/// retry. Until then a delayed retry through the Reactor's connector is a use after free.
+/// connector of the last attempt and calls `connect()` on it later; `keepsConnector()` is true
+/// while that retry is scheduled, so the Reactor keeps the idle connector valid until then
+/// (see IConnector's Ownership; MemoryReactor keeps its connectors anyway). The kept connector
+/// in turn keeps this factory alive, so a factory that is retrying lives on even if the
+/// application dropped its own reference; `stopTrying` (which releases the connector), giving up
+/// after `maxRetries`, or destroying the reactor ends that.
 /// Thread: the reactor's thread only.
 /// Re-entrancy: the hooks run from the connector; `stopTrying` and `resetDelay` may be called
 /// from anywhere on the reactor's thread, including protocol hooks.
@@ -94,6 +95,9 @@ class ReconnectingClientFactory : public ClientFactory {
   /// Retries through `connector`, unless `stopTrying` was called.
   void clientConnectionLost(IConnector& connector, const Failure& reason) override;
 
+  /// True while a retry is scheduled: the connector must stay valid for it.
+  [[nodiscard]] bool keepsConnector() const override { return retryCall_.active(); }
+
   /// Schedules `connector.connect()` after the next delay, unless `stopTrying` was called or
   /// `maxRetries` consecutive retries were already made (then it logs and gives up).
   void retry(IConnector& connector);
@@ -102,8 +106,9 @@ class ReconnectingClientFactory : public ClientFactory {
   /// @throws ValueError if there is none yet.
   void retry();
 
-  /// Cancels a scheduled retry, stops the attempt in progress (`stopConnecting`, which does
-  /// nothing unless connecting) and makes the factory stop retrying.
+  /// Cancels a scheduled retry, stops the attempt in progress (`stopConnecting`, which also
+  /// releases a connector kept idle for the retry), forgets the connector, and makes the
+  /// factory stop retrying.
   void stopTrying();
 
   /// Starts the back-off afresh: the delay goes back to `initialDelay`, the retry count to 0,
@@ -125,7 +130,9 @@ class ReconnectingClientFactory : public ClientFactory {
   /// The scheduled retry (inactive when none is).
   [[nodiscard]] const DelayedCall& retryCall() const noexcept { return retryCall_; }
 
-  /// The connector of the last attempt, or null.
+  /// The connector of the last attempt, or null: before the first attempt, and once the factory
+  /// let the connector go (`stopTrying`, or a hook that scheduled no retry), since it may be
+  /// destroyed then.
   [[nodiscard]] IConnector* connector() const noexcept { return connector_; }
 
   /// The back-off settings.
@@ -133,6 +140,7 @@ class ReconnectingClientFactory : public ClientFactory {
 
  private:
   void cancelRetry() noexcept;
+  void forgetConnectorUnlessRetrying() noexcept;
 
   IReactorTime& clock_;
   ReconnectOptions options_;

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +15,10 @@
 #include <torsion/transports/iproducer.hpp>
 #include <torsion/transports/itcp_transport.hpp>
 #include <torsion/transports/protocol.hpp>
+
+namespace torsion::detail {
+class ProducerSlot;
+}  // namespace torsion::detail
 
 namespace torsion::testing {
 
@@ -28,9 +33,10 @@ class LoopbackPump;
 /// abort and ConnectionLost for the peer's reset; a FIN from the peer calls
 /// `IHalfCloseableProtocol::readConnectionLost` when the protocol implements it, and otherwise
 /// ends the connection with ConnectionDone; a push producer is paused above the pump's high
-/// watermark of unsent bytes and resumed at the low one; a pull producer is asked for a chunk on
-/// each step its unsent bytes are drained; `pauseProducing` holds `dataReceived` back until
-/// `resumeProducing`; `loseConnection` with a registered producer waits for it to unregister.
+/// watermark of unsent bytes and resumed at the low one (the pump's options set both ends'
+/// initial marks; `setWriteBufferWatermarks` changes one end's); a pull producer is asked for a
+/// chunk on each step its unsent bytes are drained; `pauseProducing` holds `dataReceived` back
+/// until `resumeProducing`; `loseConnection` with a registered producer waits for it to unregister.
 ///
 /// The accessors below the ITCPTransport methods are test-only: they show what a socket hides.
 ///
@@ -40,7 +46,7 @@ class LoopbackPump;
 /// Re-entrancy: as ITransport: any method may be called from any hook of either protocol.
 class LoopbackTransport final : public ITCPTransport {
  public:
-  ~LoopbackTransport() override = default;
+  ~LoopbackTransport() override;
 
   LoopbackTransport(const LoopbackTransport&) = delete;
   LoopbackTransport& operator=(const LoopbackTransport&) = delete;
@@ -63,6 +69,10 @@ class LoopbackTransport final : public ITCPTransport {
   void writeSequence(std::span<const std::string_view> data) override;
   void loseConnection() override;
   void abortConnection() override;
+
+  /// @throws ValueError if `marks.low` exceeds `marks.high`.
+  void setWriteBufferWatermarks(WriteBufferWatermarks marks) override;
+  [[nodiscard]] WriteBufferWatermarks writeBufferWatermarks() const override;
 
   [[nodiscard]] Address getPeer() const override { return peer_; }
 
@@ -87,9 +97,9 @@ class LoopbackTransport final : public ITCPTransport {
   /// Test-only: bytes taken by the network and not yet delivered to the peer's protocol.
   [[nodiscard]] std::size_t inFlightBytes() const noexcept { return inFlightBytes_; }
 
-  /// Test-only: true once `loseConnection` or `abortConnection` was called, or the connection
-  /// ended for another reason.
-  [[nodiscard]] bool disconnecting() const noexcept { return state_ != State::kOpen; }
+  /// True once `loseConnection` or `abortConnection` was called, or the connection ended for
+  /// another reason (ITransport::disconnecting).
+  [[nodiscard]] bool disconnecting() const noexcept override { return state_ != State::kOpen; }
 
   /// Test-only: true once the protocol's `connectionLost` has run.
   [[nodiscard]] bool disconnected() const noexcept { return state_ == State::kDone; }
@@ -107,13 +117,13 @@ class LoopbackTransport final : public ITCPTransport {
   [[nodiscard]] bool readingPaused() const noexcept { return paused_; }
 
   /// Test-only: the registered producer, or null.
-  [[nodiscard]] IProducer* producer() const noexcept { return producer_; }
+  [[nodiscard]] IProducer* producer() const noexcept;
 
   /// Test-only: whether the registered producer is a push (streaming) producer.
-  [[nodiscard]] bool streaming() const noexcept { return streaming_; }
+  [[nodiscard]] bool streaming() const noexcept;
 
   /// Test-only: true while this transport holds its push producer paused (high watermark).
-  [[nodiscard]] bool producerPaused() const noexcept { return producerPaused_; }
+  [[nodiscard]] bool producerPaused() const noexcept;
 
  private:
   friend class LoopbackPump;
@@ -147,6 +157,7 @@ class LoopbackTransport final : public ITCPTransport {
   [[nodiscard]] bool reading() const noexcept;
   [[nodiscard]] std::string takeInFlight(std::size_t size);
   void checkHighWatermark();
+  bool resumeIfDrained();
   void peerClosed();
   void peerReset();
   void shutdownWrite();
@@ -180,9 +191,9 @@ class LoopbackTransport final : public ITCPTransport {
   std::deque<std::string> inFlight_;
   std::size_t inFlightBytes_ = 0;
 
-  IProducer* producer_ = nullptr;
-  bool streaming_ = false;
-  bool producerPaused_ = false;
+  // The registered producer and the watermarks (behind a pointer: the helper is private to
+  // the transports library).
+  std::unique_ptr<torsion::detail::ProducerSlot> slot_;
 
   std::optional<Failure> reason_;
 };

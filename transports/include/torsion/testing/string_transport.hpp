@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -11,6 +12,10 @@
 #include <torsion/transports/iproducer.hpp>
 #include <torsion/transports/itcp_transport.hpp>
 #include <torsion/transports/protocol.hpp>
+
+namespace torsion::detail {
+class ProducerSlot;
+}  // namespace torsion::detail
 
 namespace torsion::testing {
 
@@ -65,6 +70,11 @@ struct StringTransportOptions {
 ///   registering a pull producer to ask for its first chunk, as the real transport does on its
 ///   next turn);
 /// - a second producer, or a producer of the wrong kind, is rejected with ValueError.
+///
+/// `setWriteBufferWatermarks` changes the marks at run time, as on the real transport. On a
+/// transport with an unlimited buffer it also makes the buffer finite (the new high mark becomes
+/// `writeBufferLimit()`): watermarks mean nothing without a buffer, and a test that sets them
+/// wants them to act. The bytes already in `value()` then count as unsent until drained.
 ///
 /// Differences from the real transport, on purpose: closing only records (it never calls the
 /// protocol's `connectionLost`; StringTransportWithDisconnection does); producer callbacks run
@@ -128,13 +138,14 @@ class StringTransport : public ITCPTransport {
   [[nodiscard]] std::size_t unsent() const noexcept;
 
   /// The high watermark, if the buffer is finite.
-  [[nodiscard]] std::optional<std::size_t> writeBufferLimit() const noexcept { return limit_; }
+  [[nodiscard]] std::optional<std::size_t> writeBufferLimit() const noexcept;
 
   /// The low watermark in use (meaningful only with a finite buffer).
-  [[nodiscard]] std::size_t lowWatermark() const noexcept { return low_; }
+  [[nodiscard]] std::size_t lowWatermark() const noexcept;
 
-  /// True after loseConnection, abortConnection or stopProducing: a close was requested.
-  [[nodiscard]] bool disconnecting() const noexcept { return disconnecting_; }
+  /// True after loseConnection, abortConnection or stopProducing: a close was requested
+  /// (ITransport::disconnecting).
+  [[nodiscard]] bool disconnecting() const noexcept override { return disconnecting_; }
 
   /// True after abortConnection (Twisted's `disconnected`).
   [[nodiscard]] bool aborted() const noexcept { return aborted_; }
@@ -143,15 +154,15 @@ class StringTransport : public ITCPTransport {
   [[nodiscard]] bool writeClosed() const noexcept { return writeClosed_; }
 
   /// The registered producer, or null.
-  [[nodiscard]] IProducer* producer() const noexcept { return producer_; }
+  [[nodiscard]] IProducer* producer() const noexcept;
 
   /// Whether the registered producer is a push producer (the `streaming` flag it was registered
   /// with); false when none is registered.
-  [[nodiscard]] bool streaming() const noexcept { return producer_ != nullptr && streaming_; }
+  [[nodiscard]] bool streaming() const noexcept;
 
   /// True while this transport holds the registered push producer paused (write buffer over the
   /// high watermark and not yet drained to the low one).
-  [[nodiscard]] bool producerPaused() const noexcept { return producerPaused_; }
+  [[nodiscard]] bool producerPaused() const noexcept;
 
   /// This transport's own state as an IPushProducer, as the protocol last set it.
   [[nodiscard]] ProducerState producerState() const noexcept { return producerState_; }
@@ -196,6 +207,15 @@ class StringTransport : public ITCPTransport {
   /// was written, so the test can still inspect it.
   void abortConnection() override;
 
+  /// Sets the marks now, making the buffer finite if it was not (see the class comment); a
+  /// push producer is paused or resumed at once as the new marks say, inside this call.
+  /// @throws ValueError if `marks.low` exceeds `marks.high`; nothing changes then.
+  void setWriteBufferWatermarks(WriteBufferWatermarks marks) override;
+
+  /// The marks in use. With an unlimited buffer (nothing ever counts as unsent) they have no
+  /// effect: WriteBufferWatermarks' defaults until set.
+  [[nodiscard]] WriteBufferWatermarks writeBufferWatermarks() const override;
+
   [[nodiscard]] Address getPeer() const override { return peer_; }
 
   [[nodiscard]] Address getHost() const override { return host_; }
@@ -239,8 +259,7 @@ class StringTransport : public ITCPTransport {
 
   Address peer_;
   Address host_;
-  std::optional<std::size_t> limit_;
-  std::size_t low_ = kLowWatermark;
+  bool finite_ = false;  // writeBufferLimit is set: written bytes count as unsent until drained
   std::string data_;
 
   bool disconnecting_ = false;
@@ -250,9 +269,9 @@ class StringTransport : public ITCPTransport {
   bool noDelay_ = false;
   bool keepAlive_ = false;
 
-  IProducer* producer_ = nullptr;
-  bool streaming_ = false;
-  bool producerPaused_ = false;
+  // The registered producer and the watermarks (behind a pointer: the helper is private to
+  // the transports library).
+  std::unique_ptr<torsion::detail::ProducerSlot> slot_;
   ProducerState producerState_ = ProducerState::kProducing;
 };
 

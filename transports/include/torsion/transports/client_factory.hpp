@@ -8,7 +8,8 @@ namespace torsion {
 
 /// A Factory for outgoing connections, told how each attempt went (Twisted's `ClientFactory`).
 ///
-/// Ownership: as Factory; the connector keeps a `shared_ptr` to it until it is done.
+/// Ownership: as Factory; the connector keeps a `shared_ptr` to it until it is done (so a
+/// connector kept idle by `keepsConnector` also keeps its factory alive).
 /// Thread: the reactor's thread only.
 /// Re-entrancy: the hooks run from the reactor's top level, never inside `connectTCP`; they may
 /// call `connector.connect()` to try again.
@@ -29,6 +30,14 @@ class ClientFactory : public Factory {
     (void)connector;
     (void)reason;
   }
+
+  /// Whether this factory still needs the connector after `clientConnectionFailed` or
+  /// `clientConnectionLost` returned without calling `connector.connect()`: true when it will
+  /// call `connect()` later (from a timer, as ReconnectingClientFactory does). Asked by the
+  /// connector right after each of those hooks. False (the default): the connector is destroyed
+  /// then. True: it stays valid, idle, until `connect()` starts a new attempt or
+  /// `stopConnecting()`/`disconnect()` releases it (see IConnector's Ownership).
+  [[nodiscard]] virtual bool keepsConnector() const { return false; }
 };
 
 }  // namespace torsion

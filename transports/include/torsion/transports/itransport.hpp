@@ -6,6 +6,7 @@
 #include <torsion/transports/address.hpp>
 #include <torsion/transports/iconsumer.hpp>
 #include <torsion/transports/ipush_producer.hpp>
+#include <torsion/transports/write_buffer_watermarks.hpp>
 
 namespace torsion {
 
@@ -37,6 +38,24 @@ class ITransport : public IConsumer, public IPushProducer {
   /// Closes the connection now, dropping unsent data; the peer sees a reset.
   /// `connectionLost` gets ConnectionAborted. Calling it after loseConnection upgrades the close.
   virtual void abortConnection() = 0;
+
+  /// True from the moment `loseConnection` or `abortConnection` (or `stopProducing`, which is
+  /// loseConnection) was called, or the connection was lost for another reason (the peer
+  /// closed or reset it, an error, the reactor shut down), until the transport is gone
+  /// (Twisted's `transport.disconnecting`). A protocol checks it to stop producing output that
+  /// would be ignored anyway; it stays true inside `connectionLost`. A half-close
+  /// (`loseWriteConnection`) alone does not set it.
+  [[nodiscard]] virtual bool disconnecting() const = 0;
+
+  /// Sets when a registered push producer is paused and resumed (see WriteBufferWatermarks).
+  /// Takes effect at once: a producer is paused now if more than `marks.high` bytes are unsent,
+  /// and one this transport paused is resumed now if `marks.low` or fewer are, from inside this
+  /// call (as a `write` that crosses the high mark pauses the producer from inside the write).
+  /// @throws ValueError if `marks.low` exceeds `marks.high`; the marks are then unchanged.
+  virtual void setWriteBufferWatermarks(WriteBufferWatermarks marks) = 0;
+
+  /// The marks in use: the defaults of WriteBufferWatermarks until set.
+  [[nodiscard]] virtual WriteBufferWatermarks writeBufferWatermarks() const = 0;
 
   /// The address of the other end.
   [[nodiscard]] virtual Address getPeer() const = 0;

@@ -39,8 +39,16 @@ class Protocol {
   virtual ~Protocol() = default;
 
   /// Attaches the transport and calls `connectionMade` (Twisted's `makeConnection`). Called by
-  /// the transport; call it yourself only with a test transport.
+  /// the transport, including a wrapping transport (ProtocolWrapper) for the protocol it wraps;
+  /// call it yourself only with a test transport.
   void makeConnection(ITransport* transport);
+
+  /// Calls `connectionLost(reason)`, then detaches the transport: `transport()` is null once it
+  /// returns, even if connectionLost throws (the exception then propagates). The end of a
+  /// connection as every transport delivers it; a wrapping transport calls it for the protocol
+  /// it wraps, so that protocol, too, sees a null `transport()` afterwards. Call it once per
+  /// `makeConnection`.
+  void endConnection(const Failure& reason);
 
   /// The connection is up; `transport()` may be used.
   virtual void connectionMade() {}
