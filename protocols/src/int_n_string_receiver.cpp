@@ -10,6 +10,14 @@
 
 namespace torsion {
 
+namespace {
+
+// A buffer that once held a burst (say, data received while paused) gives its memory back when
+// it empties, so one burst does not pin that much memory for the life of the connection.
+constexpr std::size_t kShrinkAbove = std::size_t{64} * 1024;
+
+}  // namespace
+
 template <class Prefix>
 std::size_t IntNStringReceiver<Prefix>::decode(std::string_view prefix) noexcept {
   std::size_t length = 0;
@@ -19,6 +27,174 @@ std::size_t IntNStringReceiver<Prefix>::decode(std::string_view prefix) noexcept
   return length;
 }
 
+template <class Prefix>
+void IntNStringReceiver<Prefix>::dataReceived(std::string_view data) {
+  if (busy_) {
+    // Called from inside one of our hooks (resumeProducing does that too): queue the bytes
+    // behind the ones being parsed; the running loop will get to them.
+    if (!finished()) {
+      incoming_.append(data);
+    }
+    return;
+  }
+  if (finished()) {
+    return;  // Nothing will ever be delivered again: do not hold on to the bytes.
+  }
+  busy_ = true;
+  chunk_ = data;
+  try {
+    deliver();
+    compact();
+  } catch (...) {
+    // The chunk dies with this call; the connection is being aborted anyway.
+    chunk_ = {};
+    busy_ = false;
+    throw;
+  }
+  busy_ = false;
+}
+
+template <class Prefix>
+void IntNStringReceiver<Prefix>::pauseProducing() {
+  if (paused_) {
+    return;
+  }
+  paused_ = true;
+  if (transport() != nullptr) {
+    transport()->pauseProducing();
+  }
+}
+
+template <class Prefix>
+void IntNStringReceiver<Prefix>::resumeProducing() {
+  if (!paused_ || stopped_) {
+    return;
+  }
+  paused_ = false;
+  if (transport() != nullptr) {
+    transport()->resumeProducing();
+  }
+  // Deliver what was held while paused. From inside a hook this only returns, and the loop
+  // that is already running picks the held bytes up.
+  dataReceived({});
+}
+
+template <class Prefix>
+void IntNStringReceiver<Prefix>::stopProducing() {
+  if (stopped_) {
+    return;
+  }
+  stopped_ = true;
+  paused_ = true;
+  if (transport() != nullptr) {
+    transport()->stopProducing();
+  }
+}
+
+template <class Prefix>
+bool IntNStringReceiver<Prefix>::mayDeliver() const {
+  // A null transport means connectionLost has run (or makeConnection has not): nobody should
+  // hear from this protocol any more.
+  return !paused_ && !finished() && transport() != nullptr;
+}
+
+// True once no string will ever be delivered again, so bytes need not be kept.
+template <class Prefix>
+bool IntNStringReceiver<Prefix>::finished() const {
+  return broken_ || stopped_ || (transport() != nullptr && transport()->disconnecting());
+}
+
+template <class Prefix>
+std::string_view IntNStringReceiver<Prefix>::held() const noexcept {
+  return std::string_view{buffer_}.substr(start_);
+}
+
+template <class Prefix>
+void IntNStringReceiver<Prefix>::deliver() {
+  while (mayDeliver() && deliverOne()) {
+  }
+}
+
+// Delivers one string; false when more data is needed (or parsing must stop). Runs only between
+// hooks, so it may reshape buffer_ freely: no hook holds a view into it.
+template <class Prefix>
+bool IntNStringReceiver<Prefix>::deliverOne() {
+  if (start_ == buffer_.size() && !buffer_.empty()) {
+    buffer_.clear();
+    start_ = 0;
+  }
+  if (!buffer_.empty()) {
+    return deliverHeld();
+  }
+  if (chunk_.empty()) {
+    if (incoming_.empty()) {
+      return false;
+    }
+    buffer_.swap(incoming_);
+    return true;
+  }
+  // The fast path: a whole string in the chunk is delivered in place, without a copy.
+  if (chunk_.size() >= kPrefixLength) {
+    const std::size_t length = decode(chunk_);
+    if (tooLong(length)) {
+      return false;
+    }
+    if (chunk_.size() - kPrefixLength >= length) {
+      const std::string_view string = chunk_.substr(kPrefixLength, length);
+      chunk_.remove_prefix(kPrefixLength + length);
+      stringReceived(string);
+      return true;
+    }
+  }
+  // An incomplete string: hold it; it goes on in the queued bytes, or in the next chunk.
+  buffer_.assign(chunk_);
+  chunk_ = {};
+  return !incoming_.empty();
+}
+
+// Delivers the string that starts at buffer_[start_], completing it from the chunk and the
+// queued bytes as far as they go.
+template <class Prefix>
+bool IntNStringReceiver<Prefix>::deliverHeld() {
+  if (!fill(kPrefixLength)) {
+    return false;
+  }
+  const std::size_t length = decode(held());
+  if (tooLong(length)) {
+    return false;
+  }
+  if (!fill(kPrefixLength + length)) {
+    return false;
+  }
+  const std::string_view string = held().substr(kPrefixLength, length);
+  start_ += kPrefixLength + length;  // Consumed, but the bytes stay put while the hook reads.
+  stringReceived(string);
+  return true;
+}
+
+// Moves bytes into buffer_ until it holds `size` unparsed bytes: from the chunk no more than
+// that (the rest is parsed in place), then the whole queue. False (everything moved) if there
+// are not enough yet.
+template <class Prefix>
+bool IntNStringReceiver<Prefix>::fill(std::size_t size) {
+  if (held().size() >= size) {
+    return true;
+  }
+  if (start_ > 0) {
+    buffer_.erase(0, start_);
+    start_ = 0;
+  }
+  const std::size_t fromChunk = std::min(size - buffer_.size(), chunk_.size());
+  buffer_.append(chunk_.substr(0, fromChunk));
+  chunk_.remove_prefix(fromChunk);
+  if (buffer_.size() < size && !incoming_.empty()) {
+    // The queued bytes are already a copy: join them all, and parse on from buffer_.
+    buffer_.append(incoming_);
+    incoming_.clear();
+  }
+  return buffer_.size() >= size;
+}
+
 // Reports a too-long prefix and stops parsing for good; true if it did.
 template <class Prefix>
 bool IntNStringReceiver<Prefix>::tooLong(std::size_t length) {
@@ -26,62 +202,38 @@ bool IntNStringReceiver<Prefix>::tooLong(std::size_t length) {
     return false;
   }
   broken_ = true;
-  buffer_ = {};
+  dropAll();
   lengthLimitExceeded(length);
   return true;
 }
 
+// Leaves only buffer_ holding the unparsed bytes, for the next call; drops them all once no
+// string will be delivered again.
 template <class Prefix>
-void IntNStringReceiver<Prefix>::dataReceived(std::string_view data) {
-  if (broken_) {
+void IntNStringReceiver<Prefix>::compact() {
+  if (finished()) {
+    dropAll();
     return;
   }
-  if (!buffer_.empty()) {
-    // Complete the buffered prefix, then its string, copying only the bytes they need; the
-    // rest of `data` is parsed in place below.
-    if (buffer_.size() < kPrefixLength) {
-      const std::size_t take = std::min(kPrefixLength - buffer_.size(), data.size());
-      buffer_.append(data.substr(0, take));
-      data.remove_prefix(take);
-      if (buffer_.size() < kPrefixLength) {
-        return;
-      }
-      if (tooLong(decode(buffer_))) {
-        return;
-      }
-    }
-    const std::size_t total = kPrefixLength + decode(buffer_);
-    const std::size_t take = std::min(total - buffer_.size(), data.size());
-    buffer_.append(data.substr(0, take));
-    data.remove_prefix(take);
-    if (buffer_.size() < total) {
-      return;
-    }
-    // Move the message out first, so the hook may do anything with this receiver.
-    const std::string message = std::exchange(buffer_, {});
-    stringReceived(std::string_view{message}.substr(kPrefixLength));
-    if (transport() == nullptr || broken_) {
-      return;
-    }
+  if (start_ > 0) {
+    buffer_.erase(0, start_);
+    start_ = 0;
   }
-  while (data.size() >= kPrefixLength) {
-    const std::size_t length = decode(data);
-    if (tooLong(length)) {
-      return;
-    }
-    if (data.size() - kPrefixLength < length) {
-      break;
-    }
-    const std::string_view string = data.substr(kPrefixLength, length);
-    data.remove_prefix(kPrefixLength + length);
-    stringReceived(string);
-    if (transport() == nullptr || broken_) {
-      return;
-    }
+  buffer_.append(chunk_);
+  chunk_ = {};
+  buffer_.append(incoming_);
+  incoming_.clear();
+  if (buffer_.empty() && buffer_.capacity() > kShrinkAbove) {
+    buffer_.shrink_to_fit();
   }
-  // Keep the incomplete tail. It is at most a prefix and maxLength bytes, and it is held only
-  // once it really arrived: a big prefix alone reserves nothing.
-  buffer_.append(data);
+}
+
+template <class Prefix>
+void IntNStringReceiver<Prefix>::dropAll() noexcept {
+  buffer_ = {};
+  start_ = 0;
+  chunk_ = {};
+  incoming_ = {};
 }
 
 template <class Prefix>

@@ -51,6 +51,9 @@ void LineOnlyReceiver::setDelimiter(std::string delimiter) {
 }
 
 void LineOnlyReceiver::dataReceived(std::string_view data) {
+  if (transport() != nullptr && transport()->disconnecting()) {
+    return;  // No line will be delivered again: do not hold on to the bytes.
+  }
   const std::string delimiter = delimiter_;  // A hook may change it; this chunk keeps the old.
   const std::size_t delimiterSize = delimiter.size();
   // The buffered tail moves into a local while lines are delivered, so a line viewing it stays
@@ -81,8 +84,10 @@ void LineOnlyReceiver::dataReceived(std::string_view data) {
       return;
     }
     lineReceived(line);
-    if (transport() == nullptr) {
-      return;  // connectionLost ran: nobody wants the rest.
+    if (transport() == nullptr || transport()->disconnecting()) {
+      // connectionLost ran, or the connection is ending (Twisted checks
+      // `transport.disconnecting` here too): nobody wants the rest of the chunk.
+      return;
     }
   }
   // Keep the unterminated tail: either the rest of `held` (then `rest` is empty) or of `data`.
@@ -98,6 +103,11 @@ void LineOnlyReceiver::dataReceived(std::string_view data) {
   } else {
     held.assign(rest);
     scanned_ = rest.size() - std::min(rest.size(), delimiterSize - 1);
+  }
+  if (delimiter_ != delimiter) {
+    // A hook changed the delimiter: how far the tail was scanned for the old one says nothing
+    // about the new one (found by tests/fuzz/line_only_receiver_fuzzer.cpp).
+    scanned_ = 0;
   }
   held.append(buffer_);  // Empty unless a hook fed dataReceived, which it must not.
   buffer_.swap(held);

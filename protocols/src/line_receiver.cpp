@@ -37,6 +37,9 @@ void LineReceiver::dataReceived(std::string_view data) {
     incoming_.append(data);
     return;
   }
+  if (transport() != nullptr && transport()->disconnecting()) {
+    return;  // No line will be delivered again: do not hold on to the bytes.
+  }
   busy_ = true;
   chunk_ = data;
   try {
@@ -111,10 +114,11 @@ void LineReceiver::stopProducing() {
   }
 }
 
-bool LineReceiver::mayDeliver() const noexcept {
-  // A null transport means connectionLost has run (or makeConnection has not): nobody should
-  // hear from this protocol any more.
-  return !paused_ && !stopped_ && transport() != nullptr;
+bool LineReceiver::mayDeliver() const {
+  // A null transport means connectionLost has run (or makeConnection has not), and a
+  // disconnecting one that the connection is ending (a hook or the peer closed it): nobody
+  // should hear from this protocol any more.
+  return !paused_ && !stopped_ && transport() != nullptr && !transport()->disconnecting();
 }
 
 std::string_view LineReceiver::held() const noexcept {

@@ -25,6 +25,9 @@ std::string describeByte(char byte) {
 }  // namespace
 
 void NetstringReceiver::dataReceived(std::string_view data) {
+  if (transport() != nullptr && transport()->disconnecting()) {
+    return;  // No string will be delivered again: do not hold on to the bytes.
+  }
   while (!data.empty() && !brokenPeer_) {
     bool goOn = true;
     switch (state_) {
@@ -59,7 +62,7 @@ bool NetstringReceiver::parseData(std::string_view& data) {
     state_ = State::kLength;
     length_ = 0;
     stringReceived(string);
-    return transport() != nullptr;
+    return mayGoOn();
   }
   const std::size_t take = std::min(length_ - data_.size(), data.size());
   data_.append(data.substr(0, take));
@@ -83,7 +86,7 @@ bool NetstringReceiver::parseComma(std::string_view& data) {
   // Move the string out first, so the hook may do anything, even feed us more bytes.
   const std::string string = std::exchange(data_, {});
   stringReceived(string);
-  return transport() != nullptr;
+  return mayGoOn();
 }
 
 // Takes one byte of the length field; false after reporting a broken peer.
@@ -122,6 +125,12 @@ bool NetstringReceiver::parseLengthByte(char byte) {
   length_ = length_ * 10 + digit;
   ++digits_;
   return true;
+}
+
+// After a hook: false if connectionLost ran, or if the connection is ending (a torsion rule;
+// Twisted's NetstringReceiver would parse the rest of the chunk).
+bool NetstringReceiver::mayGoOn() const {
+  return transport() != nullptr && !transport()->disconnecting();
 }
 
 void NetstringReceiver::fail(const std::string& message) {

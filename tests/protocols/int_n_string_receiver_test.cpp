@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <random>
 #include <string>
@@ -12,6 +13,7 @@
 #include <torsion/deferred/error.hpp>
 #include <torsion/protocols/errors.hpp>
 #include <torsion/protocols/int_n_string_receiver.hpp>
+#include <torsion/reactor/clock.hpp>
 #include <torsion/testing/string_transport.hpp>
 #include <torsion/testing/string_transport_with_disconnection.hpp>
 
@@ -20,6 +22,8 @@
 namespace {
 
 using torsion::IntNStringReceiver;
+using torsion::Seconds;
+using torsion::testing::ProducerState;
 using torsion::testing::StringTransport;
 
 template <class Prefix>
@@ -187,6 +191,308 @@ TEST_CASE("IntNStringReceiver stops delivering once connectionLost has run",
   tr.connect(proto);
   proto.dataReceived(message<std::uint16_t>("a") + message<std::uint16_t>("b"));
   REQUIRE(proto.strings == std::vector<std::string>{"a"});
+}
+
+// Acts on some strings, after Twisted's LineTester: "pause" pauses until the clock's next turn,
+// "pauseresume" pauses and resumes at once, "stop" stops producing, "quit" loses the connection,
+// and "inject" feeds a string back into dataReceived.
+template <class Prefix>
+class Tester : public IntNStringReceiver<Prefix> {
+ public:
+  explicit Tester(torsion::Clock* clock = nullptr) : clock_(clock) {}
+
+  void stringReceived(std::string_view string) override {
+    strings.emplace_back(string);
+    if (string == "pause") {
+      this->pauseProducing();
+      clock_->callLater(Seconds{0}, [this] { this->resumeProducing(); });
+    } else if (string == "pauseresume") {
+      this->pauseProducing();
+      this->resumeProducing();
+    } else if (string == "stop") {
+      this->stopProducing();
+    } else if (string == "quit") {
+      this->transport()->loseConnection();
+    } else if (string == "inject") {
+      this->dataReceived(message<Prefix>("injected"));
+    }
+  }
+
+  std::vector<std::string> strings;
+
+ private:
+  torsion::Clock* clock_;
+};
+
+template <class Prefix>
+std::string stream(std::initializer_list<std::string_view> strings) {
+  std::string out;
+  for (const std::string_view s : strings) {
+    out.append(message<Prefix>(s));
+  }
+  return out;
+}
+
+TEMPLATE_TEST_CASE(
+    "IntNStringReceiver paused inside stringReceived delivers nothing more; the held strings "
+    "arrive on resume, in order",
+    "[protocols][int_n_string_receiver]", std::uint8_t, std::uint16_t, std::uint32_t) {
+  // The second pause happens while delivering strings held by the first: a pause from inside
+  // resumeProducing's delivery holds the rest again.
+  const std::string bytes = stream<TestType>({"a", "b", "pause", "c", "pause", "d", "e"});
+  for (const auto& chunks : torsion::test::allChunkings(bytes)) {
+    torsion::Clock clock;
+    StringTransport tr;
+    Tester<TestType> proto(&clock);
+    proto.makeConnection(&tr);
+    for (const std::string_view chunk : chunks) {
+      proto.dataReceived(chunk);
+    }
+    REQUIRE(proto.strings == std::vector<std::string>{"a", "b", "pause"});
+    REQUIRE(proto.paused());
+    REQUIRE(tr.producerState() == ProducerState::kPaused);
+
+    clock.advance(Seconds{0});  // resumeProducing from a later hook: a timer
+    REQUIRE(proto.strings == std::vector<std::string>{"a", "b", "pause", "c", "pause"});
+    REQUIRE(proto.paused());
+    REQUIRE(tr.producerState() == ProducerState::kPaused);
+
+    clock.advance(Seconds{0});
+    REQUIRE(proto.strings == std::vector<std::string>{"a", "b", "pause", "c", "pause", "d", "e"});
+    REQUIRE_FALSE(proto.paused());
+    REQUIRE(tr.producerState() == ProducerState::kProducing);
+    REQUIRE_FALSE(tr.disconnecting());
+  }
+}
+
+TEMPLATE_TEST_CASE("IntNStringReceiver holds bytes that arrive while paused behind the held ones",
+                   "[protocols][int_n_string_receiver]", std::uint8_t, std::uint16_t,
+                   std::uint32_t) {
+  torsion::Clock clock;
+  StringTransport tr;
+  Tester<TestType> proto(&clock);
+  proto.makeConnection(&tr);
+  const std::string later = stream<TestType>({"y", "z"});
+  // The chunk ends inside a string: its tail, then bytes the transport delivered although
+  // paused (a pause is only a request to the transport), queue up in order.
+  proto.dataReceived(stream<TestType>({"pause", "w"}) + message<TestType>("x").substr(0, 1));
+  proto.dataReceived(message<TestType>("x").substr(1) + later.substr(0, 3));
+  proto.dataReceived(later.substr(3));
+  REQUIRE(proto.strings == std::vector<std::string>{"pause"});
+  clock.advance(Seconds{0});
+  REQUIRE(proto.strings == std::vector<std::string>{"pause", "w", "x", "y", "z"});
+}
+
+TEMPLATE_TEST_CASE(
+    "IntNStringReceiver paused and resumed inside one stringReceived goes on with the chunk",
+    "[protocols][int_n_string_receiver]", std::uint8_t, std::uint16_t, std::uint32_t) {
+  const std::string bytes = stream<TestType>({"a", "pauseresume", "b", "c"});
+  for (const auto& chunks : torsion::test::allChunkings(bytes)) {
+    StringTransport tr;
+    Tester<TestType> proto;
+    proto.makeConnection(&tr);
+    for (const std::string_view chunk : chunks) {
+      proto.dataReceived(chunk);
+    }
+    REQUIRE(proto.strings == std::vector<std::string>{"a", "pauseresume", "b", "c"});
+    REQUIRE_FALSE(proto.paused());
+    REQUIRE(tr.producerState() == ProducerState::kProducing);
+  }
+}
+
+TEMPLATE_TEST_CASE("IntNStringReceiver stopProducing drops the rest and loses the connection",
+                   "[protocols][int_n_string_receiver]", std::uint8_t, std::uint16_t,
+                   std::uint32_t) {
+  const std::string bytes = stream<TestType>({"a", "stop", "b", "c"});
+  for (const auto& chunks : torsion::test::allChunkings(bytes)) {
+    StringTransport tr;
+    Tester<TestType> proto;
+    proto.makeConnection(&tr);
+    for (const std::string_view chunk : chunks) {
+      proto.dataReceived(chunk);
+    }
+    REQUIRE(proto.strings == std::vector<std::string>{"a", "stop"});
+    REQUIRE(proto.paused());
+    REQUIRE(tr.disconnecting());
+    REQUIRE(tr.producerState() == ProducerState::kStopped);
+    proto.resumeProducing();  // Stopped is final.
+    proto.dataReceived(message<TestType>("later"));
+    REQUIRE(proto.strings.size() == 2);
+  }
+}
+
+TEMPLATE_TEST_CASE(
+    "IntNStringReceiver queues bytes fed to dataReceived from inside a hook behind the rest",
+    "[protocols][int_n_string_receiver]", std::uint8_t, std::uint16_t, std::uint32_t) {
+  StringTransport tr;
+  Tester<TestType> proto;
+  proto.makeConnection(&tr);
+  SECTION("the rest of the chunk comes first, then the injected bytes") {
+    proto.dataReceived(stream<TestType>({"x", "inject", "y"}));
+    REQUIRE(proto.strings == std::vector<std::string>{"x", "inject", "y", "injected"});
+  }
+  SECTION("bytes of later chunks follow the injected ones") {
+    proto.dataReceived(stream<TestType>({"x", "inject"}));
+    proto.dataReceived(stream<TestType>({"y"}));
+    REQUIRE(proto.strings == std::vector<std::string>{"x", "inject", "injected", "y"});
+  }
+}
+
+TEST_CASE(
+    "IntNStringReceiver as a push producer is paused by a full consumer and resumed by a "
+    "drain",
+    "[protocols][int_n_string_receiver]") {
+  // An echo that registers itself as its own transport's producer, as a proxy would register
+  // it with the other side: a slow reader must stop the strings, not let the echoes pile up.
+  struct Echo : torsion::Int8StringReceiver {
+    void connectionMade() override { transport()->registerProducer(*this, true); }
+
+    void stringReceived(std::string_view string) override {
+      ++count;
+      sendString(string);
+    }
+
+    int count = 0;
+  };
+
+  torsion::testing::StringTransportOptions options;
+  options.writeBufferLimit = 8;
+  options.lowWatermark = 0;
+  StringTransport tr(options);
+  Echo proto;
+  proto.makeConnection(&tr);
+
+  proto.dataReceived(stream<std::uint8_t>({"aaaa", "bbbb", "cccc", "dddd"}));
+  // Two echoes (10 bytes) pass the 8-byte mark: the transport pauses the receiver mid-chunk.
+  REQUIRE(proto.count == 2);
+  REQUIRE(proto.paused());
+  REQUIRE(tr.value() == stream<std::uint8_t>({"aaaa", "bbbb"}));
+
+  // The drain resumes the receiver (a later hook), which echoes the held strings until the
+  // buffer passes the mark again.
+  tr.drainAll();
+  REQUIRE(proto.count == 4);
+  REQUIRE(tr.value() == stream<std::uint8_t>({"cccc", "dddd"}));
+  REQUIRE(proto.paused());
+  tr.drainAll();
+  REQUIRE_FALSE(proto.paused());
+  tr.unregisterProducer();
+}
+
+TEMPLATE_TEST_CASE(
+    "IntNStringReceiver delivers nothing more once a hook loses the connection, even without "
+    "connectionLost",
+    "[protocols][int_n_string_receiver]", std::uint8_t, std::uint16_t, std::uint32_t) {
+  // StringTransport only records the close, as the real transport does until its next turn:
+  // the receiver must see `disconnecting()` itself. Three strings in one chunk, or cut anyhow.
+  const std::string bytes = stream<TestType>({"quit", "b", "c"});
+  for (const auto& chunks : torsion::test::allChunkings(bytes)) {
+    StringTransport tr;
+    Tester<TestType> proto;
+    proto.makeConnection(&tr);
+    for (const std::string_view chunk : chunks) {
+      proto.dataReceived(chunk);
+    }
+    REQUIRE(proto.strings == std::vector<std::string>{"quit"});
+    REQUIRE(tr.disconnecting());
+  }
+}
+
+TEMPLATE_TEST_CASE(
+    "IntNStringReceiver checks the limit of strings held while paused, and delivers nothing "
+    "after an over-limit prefix",
+    "[protocols][int_n_string_receiver]", std::uint8_t, std::uint16_t, std::uint32_t) {
+  torsion::Clock clock;
+  StringTransport tr;
+  Tester<TestType> proto(&clock);
+  proto.setMaxLength(10);
+  proto.makeConnection(&tr);
+  proto.dataReceived(stream<TestType>({"pause", "a"}) + message<TestType>("eleven bytes") +
+                     message<TestType>("b"));
+  REQUIRE(proto.strings == std::vector<std::string>{"pause"});
+  REQUIRE_FALSE(tr.disconnecting());
+  clock.advance(Seconds{0});
+  REQUIRE(proto.strings == std::vector<std::string>{"pause", "a"});
+  REQUIRE(tr.disconnecting());
+  proto.dataReceived(message<TestType>("c"));
+  REQUIRE(proto.strings == std::vector<std::string>{"pause", "a"});
+}
+
+TEMPLATE_TEST_CASE(
+    "IntNStringReceiver fed a stream cut anywhere delivers exactly the complete "
+    "strings",
+    "[protocols][int_n_string_receiver]", std::uint8_t, std::uint16_t, std::uint32_t) {
+  const std::vector<std::string> strings = {"one", "", std::string(100, 't'), "four"};
+  std::string bytes;
+  std::vector<std::size_t> ends;  // Where each string's last byte ends.
+  for (const std::string& s : strings) {
+    bytes.append(message<TestType>(s));
+    ends.push_back(bytes.size());
+  }
+  for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+    CAPTURE(cut);
+    StringTransport tr;
+    Recorder<TestType> proto;
+    proto.makeConnection(&tr);
+    proto.dataReceived(std::string_view(bytes).substr(0, cut));
+    const auto complete = static_cast<std::size_t>(
+        std::count_if(ends.begin(), ends.end(), [cut](std::size_t end) { return end <= cut; }));
+    REQUIRE(proto.strings ==
+            std::vector<std::string>(strings.begin(),
+                                     strings.begin() + static_cast<std::ptrdiff_t>(complete)));
+    REQUIRE(proto.exceeded.empty());
+    REQUIRE_FALSE(tr.disconnecting());
+  }
+}
+
+TEST_CASE("IntNStringReceiver takes a string of maxLength arriving a byte at a time",
+          "[protocols][int_n_string_receiver]") {
+  const std::string bytes =
+      message<std::uint32_t>(std::string(99999, 'q')) + message<std::uint32_t>("next");
+  StringTransport tr;
+  Recorder<std::uint32_t> proto;
+  proto.makeConnection(&tr);
+  for (const char byte : bytes) {
+    proto.dataReceived(std::string_view(&byte, 1));
+  }
+  REQUIRE(proto.strings.size() == 2);
+  REQUIRE(proto.strings[0] == std::string(99999, 'q'));
+  REQUIRE(proto.strings[1] == "next");
+}
+
+TEST_CASE("IntNStringReceiver refuses a prefix announcing 4 GiB without buffering anything",
+          "[protocols][int_n_string_receiver]") {
+  const std::string huge = prefix(0xffffffffU, 4);
+  const std::string body(std::size_t{1} << 20U, 'g');
+
+  SECTION("over maxLength: refused as soon as the prefix is complete, bytes after it dropped") {
+    const std::size_t before = torsion::test::heapInUse();
+    StringTransport tr;
+    Recorder<std::uint32_t> proto;
+    proto.makeConnection(&tr);
+    proto.dataReceived(huge.substr(0, 3));
+    REQUIRE(proto.exceeded.empty());
+    proto.dataReceived(huge.substr(3) + "some data");
+    REQUIRE(proto.exceeded == std::vector<std::size_t>{0xffffffffU});
+    REQUIRE(tr.disconnecting());
+    for (int i = 0; i < 16; ++i) {
+      proto.dataReceived(body);
+    }
+    REQUIRE(proto.strings.empty());
+    REQUIRE(proto.exceeded.size() == 1);
+    REQUIRE(torsion::test::heapInUse() < before + std::size_t{256} * 1024);
+  }
+  SECTION("within an unlimited maxLength: only the bytes that arrived are held") {
+    StringTransport tr;
+    Recorder<std::uint32_t> proto(std::numeric_limits<std::size_t>::max());
+    proto.makeConnection(&tr);
+    const std::size_t before = torsion::test::heapInUse();
+    proto.dataReceived(huge + body);
+    REQUIRE(proto.strings.empty());
+    REQUIRE(proto.exceeded.empty());
+    // The held part is the megabyte that arrived (and slack), nowhere near 4 GiB.
+    REQUIRE(torsion::test::heapInUse() < before + 4 * body.size());
+  }
 }
 
 TEMPLATE_TEST_CASE("IntNStringReceiver survives random garbage with bounded memory",

@@ -484,6 +484,143 @@ TEST_CASE("LineReceiver queues bytes fed to dataReceived from inside a hook behi
   }
 }
 
+TEST_CASE(
+    "LineReceiver delivers nothing more once a hook loses the connection, even without "
+    "connectionLost",
+    "[protocols][line_receiver]") {
+  struct Quitter : LineReceiver {
+    void lineReceived(std::string_view line) override {
+      lines.emplace_back(line);
+      if (line == "quit") {
+        transport()->loseConnection();  // StringTransport only records it
+      } else if (line == "raw") {
+        setRawMode();
+        transport()->loseConnection();
+      }
+    }
+
+    void rawDataReceived(std::string_view data) override { raw.append(data); }
+
+    std::vector<std::string> lines;
+    std::string raw;
+  };
+
+  SECTION("the rest of the chunk stays in the buffer, later bytes are dropped") {
+    StringTransport tr;
+    Quitter proto;
+    proto.makeConnection(&tr);
+    proto.dataReceived("quit\r\nb\r\nc\r\n");
+    REQUIRE(proto.lines == std::vector<std::string>{"quit"});
+    proto.dataReceived("d\r\n");
+    REQUIRE(proto.lines == std::vector<std::string>{"quit"});
+    REQUIRE(proto.clearLineBuffer() == "b\r\nc\r\n");
+  }
+  SECTION("in every chunking") {
+    constexpr std::string_view kStream = "quit\r\nb\r\nc\r\n";
+    for (const auto& chunks : torsion::test::allChunkings(kStream)) {
+      StringTransport tr;
+      Quitter proto;
+      proto.makeConnection(&tr);
+      feed(proto, chunks);
+      REQUIRE(proto.lines == std::vector<std::string>{"quit"});
+    }
+  }
+  SECTION("raw data too") {
+    StringTransport tr;
+    Quitter proto;
+    proto.makeConnection(&tr);
+    proto.dataReceived("raw\r\nsome raw bytes");
+    proto.dataReceived("more");
+    REQUIRE(proto.lines == std::vector<std::string>{"raw"});
+    REQUIRE(proto.raw.empty());
+  }
+}
+
+TEST_CASE("LineReceiver delivers nothing after an over-long line, in its chunk or later",
+          "[protocols][line_receiver]") {
+  // The default lineLengthExceeded loses the connection; StringTransport does not run
+  // connectionLost, so this is the receiver's own doing.
+  const std::string stream = GENERATE(std::string("ok\r\nxxxxxxx\r\nnext\r\nmore\r\n"),
+                                      std::string("ok\r\nxxxxxxxxxxxxxxxxxxxx\r\nnext\r\n"));
+  CAPTURE(stream);
+  for (const auto& chunks : torsion::test::allChunkings(stream)) {
+    StringTransport tr;
+    Recorder proto(6);
+    proto.makeConnection(&tr);
+    feed(proto, chunks);
+    REQUIRE(proto.lines == std::vector<std::string>{"ok"});
+    REQUIRE(proto.tooLong.size() == 1);
+    REQUIRE(proto.tooLong[0].substr(0, 7) == "xxxxxxx");
+    REQUIRE(tr.disconnecting());
+  }
+}
+
+TEST_CASE("LineReceiver fed a stream cut anywhere delivers exactly the complete lines",
+          "[protocols][line_receiver]") {
+  constexpr std::string_view kStream = "one\r\n\r\nthree\rstill three\r\nfour\r\n";
+  for (std::size_t cut = 0; cut <= kStream.size(); ++cut) {
+    CAPTURE(cut);
+    StringTransport tr;
+    Recorder proto;
+    proto.makeConnection(&tr);
+    proto.dataReceived(kStream.substr(0, cut));
+    std::vector<std::string> expected =
+        torsion::test::referenceSplit(kStream.substr(0, cut), "\r\n");
+    REQUIRE(proto.clearLineBuffer() == expected.back());
+    expected.pop_back();
+    REQUIRE(proto.lines == expected);
+    REQUIRE_FALSE(tr.disconnecting());
+  }
+}
+
+TEST_CASE(
+    "LineReceiver closes on an unterminated line past maxLength, holding at most maxLength "
+    "plus one chunk",
+    "[protocols][line_receiver]") {
+  SECTION("in small chunks") {
+    StringTransport tr;
+    Recorder proto(100);
+    proto.makeConnection(&tr);
+    const std::string chunk(37, 'x');
+    for (int i = 0; i < 30; ++i) {
+      proto.dataReceived(chunk);
+    }
+    // The hook got everything held when the chunk that crossed the limit arrived: less than
+    // maxLength + delimiter, plus that chunk. Nothing was held after it.
+    REQUIRE(proto.tooLong.size() == 1);
+    REQUIRE(proto.tooLong[0].size() >= 100 + 2);
+    REQUIRE(proto.tooLong[0].size() < 100 + 2 + chunk.size());
+    REQUIRE(tr.disconnecting());
+    REQUIRE(proto.lines.empty());
+    REQUIRE(proto.clearLineBuffer().empty());
+  }
+  SECTION("in one big chunk") {
+    StringTransport tr;
+    Recorder proto(100);
+    proto.makeConnection(&tr);
+    const std::string big(std::size_t{1} << 20U, 'y');
+    proto.dataReceived(big);
+    REQUIRE(proto.tooLong.size() == 1);
+    REQUIRE(proto.tooLong[0].size() == big.size());
+    REQUIRE(tr.disconnecting());
+    proto.dataReceived(big);  // dropped: the connection is going away
+    REQUIRE(proto.clearLineBuffer().empty());
+    REQUIRE(proto.tooLong.size() == 1);
+  }
+}
+
+TEST_CASE("LineReceiver takes a long line arriving a byte at a time",
+          "[protocols][line_receiver]") {
+  StringTransport tr;
+  Recorder proto(200000);
+  proto.makeConnection(&tr);
+  const std::string line(200000, 'l');
+  for (const char byte : line + "\r\nnext\r\n") {
+    proto.dataReceived(std::string_view(&byte, 1));
+  }
+  REQUIRE(proto.lines == std::vector<std::string>{line, "next"});
+}
+
 TEST_CASE("LineReceiver survives random garbage with bounded memory",
           "[protocols][line_receiver]") {
   std::mt19937 rng(20240607);  // fixed seed: the same garbage on every run

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <random>
 #include <string>
 #include <string_view>
@@ -154,6 +155,121 @@ TEST_CASE("NetstringReceiver stops delivering once connectionLost has run",
   tr.connect(proto);
   proto.dataReceived("1:a,1:b,");
   REQUIRE(proto.strings == std::vector<std::string>{"a"});
+}
+
+TEST_CASE(
+    "NetstringReceiver delivers nothing more once a hook loses the connection, even without "
+    "connectionLost",
+    "[protocols][netstring_receiver]") {
+  // A torsion rule beyond Twisted, whose NetstringReceiver would deliver "b" and "c".
+  struct Quitter : NetstringReceiver {
+    void stringReceived(std::string_view string) override {
+      strings.emplace_back(string);
+      if (string == "quit") {
+        transport()->loseConnection();  // StringTransport only records it
+      }
+    }
+
+    std::vector<std::string> strings;
+  };
+
+  constexpr std::string_view kStream = "4:quit,1:b,1:c,";
+  for (const auto& chunks : torsion::test::allChunkings(kStream)) {
+    StringTransport tr;
+    Quitter proto;
+    proto.makeConnection(&tr);
+    for (const std::string_view chunk : chunks) {
+      proto.dataReceived(chunk);
+    }
+    REQUIRE(proto.strings == std::vector<std::string>{"quit"});
+    REQUIRE(tr.disconnecting());
+    REQUIRE_FALSE(proto.brokenPeer());
+  }
+}
+
+TEST_CASE("NetstringReceiver fed a stream cut anywhere delivers exactly the complete strings",
+          "[protocols][netstring_receiver]") {
+  constexpr std::string_view kStream = "3:one,0:,12:twelve bytes,4:four,";
+  const std::vector<std::size_t> ends = {6, 9, 25, 32};
+  const std::vector<std::string> strings = {"one", "", "twelve bytes", "four"};
+  for (std::size_t cut = 0; cut <= kStream.size(); ++cut) {
+    CAPTURE(cut);
+    StringTransport tr;
+    Recorder proto;
+    proto.makeConnection(&tr);
+    proto.dataReceived(kStream.substr(0, cut));
+    const auto complete = static_cast<std::size_t>(
+        std::count_if(ends.begin(), ends.end(), [cut](std::size_t end) { return end <= cut; }));
+    REQUIRE(proto.strings ==
+            std::vector<std::string>(strings.begin(),
+                                     strings.begin() + static_cast<std::ptrdiff_t>(complete)));
+    REQUIRE(proto.errors.empty());
+    REQUIRE_FALSE(tr.disconnecting());
+  }
+}
+
+TEST_CASE("NetstringReceiver refuses a 30-digit length without overflowing",
+          "[protocols][netstring_receiver]") {
+  const std::string digits(30, '9');
+  SECTION("with the default maxLength, at the sixth digit") {
+    StringTransport tr;
+    Recorder proto;
+    proto.makeConnection(&tr);
+    proto.dataReceived(digits + ":data,");
+    REQUIRE(proto.errors ==
+            std::vector<std::string>{"netstring: length too long (999999 > 99999)"});
+    REQUIRE(tr.disconnecting());
+  }
+  SECTION("with an unlimited maxLength, at the digit that would pass SIZE_MAX") {
+    StringTransport tr;
+    Recorder proto(std::numeric_limits<std::size_t>::max());
+    proto.makeConnection(&tr);
+    for (const char digit : digits) {
+      proto.dataReceived(std::string_view(&digit, 1));
+    }
+    REQUIRE(proto.errors ==
+            std::vector<std::string>{
+                "netstring: length too long (99999999999999999999 > 18446744073709551615)"});
+    REQUIRE(proto.brokenPeer());
+    proto.dataReceived(":x,1:y,");
+    REQUIRE(proto.strings.empty());
+    REQUIRE(proto.errors.size() == 1);
+  }
+  SECTION("a length of 2^64 exactly is one more than SIZE_MAX") {
+    StringTransport tr;
+    Recorder proto(std::numeric_limits<std::size_t>::max());
+    proto.makeConnection(&tr);
+    proto.dataReceived("18446744073709551616:");
+    REQUIRE(proto.errors ==
+            std::vector<std::string>{
+                "netstring: length too long (18446744073709551616 > 18446744073709551615)"});
+  }
+}
+
+TEST_CASE("NetstringReceiver holds only the data that arrived, whatever length was announced",
+          "[protocols][netstring_receiver]") {
+  StringTransport tr;
+  Recorder proto(std::numeric_limits<std::size_t>::max());
+  proto.makeConnection(&tr);
+  const std::size_t before = torsion::test::heapInUse();
+  proto.dataReceived("4000000000:");
+  proto.dataReceived(std::string(1000, 'd'));
+  REQUIRE(torsion::test::heapInUse() < before + std::size_t{64} * 1024);
+  REQUIRE(proto.strings.empty());
+  REQUIRE(proto.errors.empty());
+}
+
+TEST_CASE("NetstringReceiver takes a string of maxLength arriving a byte at a time",
+          "[protocols][netstring_receiver]") {
+  const std::string data(99999, 'n');
+  const std::string bytes = "99999:" + data + ",4:next,";
+  StringTransport tr;
+  Recorder proto;
+  proto.makeConnection(&tr);
+  for (const char byte : bytes) {
+    proto.dataReceived(std::string_view(&byte, 1));
+  }
+  REQUIRE(proto.strings == std::vector<std::string>{data, "next"});
 }
 
 TEST_CASE("NetstringReceiver survives random garbage with bounded memory",

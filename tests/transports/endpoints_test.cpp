@@ -81,6 +81,12 @@ TEST_CASE("A malformed endpoint description fails with an error naming the bad p
         std::string::npos);
   CHECK(parseError([&] { (void)clientFromString(reactor, "unix:"); }).find("path") !=
         std::string::npos);
+  // An empty first part is an empty type, not a gap before the type (found by the fuzzer).
+  CHECK(parseError([&] { (void)serverFromString(reactor, ":tcp:80"); }).find("no endpoint type") !=
+        std::string::npos);
+  CHECK(parseError([&] {
+          (void)clientFromString(reactor, "::tcp:a:1");
+        }).find("no endpoint type") != std::string::npos);
 }
 
 TEST_CASE("serverFromString and clientFromString connect over TCP", "[transports][endpoints]") {

@@ -45,11 +45,15 @@ EndpointDescription EndpointDescription::parse(std::string_view description) {
     }
   }
   flush();
+  // The first positional part is the type even when it is empty (":tcp:80" names no type,
+  // as in Twisted), so an empty type is reported instead of the next part taking its place.
+  bool typeSeen = false;
   for (auto& [key, val] : parts) {
     if (val) {
       out.kwargs.emplace_back(std::move(key), std::move(*val));
-    } else if (out.type.empty() && out.args.empty()) {
+    } else if (!typeSeen) {
       out.type = std::move(key);
+      typeSeen = true;
     } else {
       out.args.push_back(std::move(key));
     }

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include <torsion/transports/ipush_producer.hpp>
 #include <torsion/transports/protocol.hpp>
 
 namespace torsion {
@@ -17,6 +18,22 @@ namespace torsion {
 /// prefix is complete; the default loses the connection. Parsing then stops for good (the
 /// buffered bytes are dropped and later ones ignored), since the stream cannot be resynced;
 /// Twisted instead keeps the bytes, which lets a peer that is not disconnected grow them.
+/// Only bytes that really arrived are buffered: a prefix announcing a big string reserves
+/// nothing.
+///
+/// Flow control: an IntNStringReceiver is an IPushProducer of strings, as in Twisted (its
+/// `_PauseableMixin`). Its `pauseProducing` pauses the transport *and* stops delivering strings
+/// it already holds, even in the middle of a chunk holding several; `resumeProducing` resumes
+/// the transport and delivers the held strings, in order, before any new data. Pause through
+/// the receiver (from a hook, or by registering it as another consumer's producer), not through
+/// `transport()->pauseProducing()`, which only stops new chunks. `stopProducing` stops
+/// delivery for good and loses the connection.
+///
+/// Disconnecting: once the transport is disconnecting (a hook called `loseConnection`, say),
+/// no more strings are delivered, neither the rest of the chunk being parsed nor later bytes,
+/// which are dropped. Twisted's IntNStringReceiver would go on delivering the rest of the
+/// chunk; torsion stops, as Twisted's LineReceiver does, so that no hook runs for a connection
+/// that is going away.
 ///
 /// Example:
 ///     class Echo final : public torsion::Int32StringReceiver {
@@ -25,11 +42,12 @@ namespace torsion {
 ///
 /// Ownership: as Protocol. Strings passed to `stringReceived` are valid only during the call.
 /// Thread: the reactor's thread only.
-/// Re-entrancy: hooks may write, lose or abort the connection, and change `maxLength` (from the
-/// next prefix on). Delivery stops once `connectionLost` has run. A hook must not feed
-/// `dataReceived` itself.
+/// Re-entrancy: hooks may write, pause, resume, stop, lose or abort the connection, change
+/// `maxLength` (from the next prefix on), and call `dataReceived` (the bytes are queued behind
+/// those already held). Delivery stops as soon as the hook that ran returns if it paused or
+/// stopped the receiver, if the transport is disconnecting, or if `connectionLost` ran.
 template <class Prefix>
-class IntNStringReceiver : public Protocol {
+class IntNStringReceiver : public Protocol, public IPushProducer {
  public:
   /// Twisted's `MAX_LENGTH` default.
   static constexpr std::size_t kDefaultMaxLength = 99999;
@@ -61,13 +79,46 @@ class IntNStringReceiver : public Protocol {
   /// Changes the longest string accepted.
   void setMaxLength(std::size_t maxLength) noexcept { maxLength_ = maxLength; }
 
+  /// Stops delivering strings and pauses the transport. Does nothing if already paused.
+  void pauseProducing() override;
+
+  /// Resumes the transport and delivers the strings held while paused.
+  void resumeProducing() override;
+
+  /// Stops delivering strings for good and loses the connection (ITransport::stopProducing).
+  void stopProducing() override;
+
+  /// True between pauseProducing (or stopProducing) and resumeProducing.
+  [[nodiscard]] bool paused() const noexcept { return paused_; }
+
  private:
   [[nodiscard]] static std::size_t decode(std::string_view prefix) noexcept;
+  [[nodiscard]] bool mayDeliver() const;
+  [[nodiscard]] bool finished() const;
+  [[nodiscard]] std::string_view held() const noexcept;
+  void deliver();
+  bool deliverOne();
+  bool deliverHeld();
+  bool fill(std::size_t size);
   bool tooLong(std::size_t length);
+  void compact();
+  void dropAll() noexcept;
 
   std::size_t maxLength_;
-  std::string buffer_;  // An incomplete prefix, or a complete prefix and part of its string.
+  bool paused_ = false;
+  bool stopped_ = false;
   bool broken_ = false;
+  bool busy_ = false;
+
+  // The unparsed bytes are, in order: buffer_[start_..], then chunk_ (the unparsed rest of the
+  // chunk the outermost dataReceived is parsing, read in place), then incoming_ (bytes queued by
+  // re-entrant calls). Between calls only buffer_ holds anything: an incomplete string, or what
+  // arrived while paused. Re-entrant bytes go to incoming_ so that the view a hook is reading
+  // into buffer_ is never invalidated by a reallocation.
+  std::string buffer_;
+  std::size_t start_ = 0;
+  std::string_view chunk_;
+  std::string incoming_;
 };
 
 extern template class IntNStringReceiver<std::uint8_t>;

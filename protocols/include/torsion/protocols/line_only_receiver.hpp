@@ -17,6 +17,14 @@ namespace torsion {
 /// the rest of the chunk is dropped (Twisted's rules, except that Twisted keeps the tail it
 /// passed, which lets a peer grow it without bound). The default closes the connection.
 ///
+/// Disconnecting: once the transport is disconnecting (a hook called `loseConnection`, or
+/// `lineLengthExceeded`'s default did), no more lines are delivered: the rest of the chunk and
+/// later bytes are dropped. Twisted does the same for the rest of the chunk.
+///
+/// Flow control: no pausing of the receiver itself (Twisted's has none either): pausing the
+/// transport stops new chunks, but the lines of the chunk being parsed are still delivered.
+/// Use LineReceiver when a hook must be able to pause mid-chunk.
+///
 /// Example:
 ///     class Upper final : public torsion::LineOnlyReceiver {
 ///       void lineReceived(std::string_view line) override {
@@ -29,8 +37,9 @@ namespace torsion {
 /// Ownership: as Protocol. Lines passed to the hooks are views valid only during the call.
 /// Thread: the reactor's thread only.
 /// Re-entrancy: hooks may write, lose or abort the connection, and change the delimiter or
-/// `maxLength` (from the next chunk on). Delivery stops once `connectionLost` has run. Unlike
-/// LineReceiver, a hook must not feed `dataReceived` itself.
+/// `maxLength` (from the next chunk on). Delivery stops as soon as the hook that ran returns if
+/// the transport is disconnecting or `connectionLost` ran. Unlike LineReceiver, a hook must not
+/// feed `dataReceived` itself.
 class LineOnlyReceiver : public Protocol {
  public:
   /// Twisted's `MAX_LENGTH` default.

@@ -30,10 +30,16 @@ namespace torsion {
 /// consumer's producer), not through `transport()->pauseProducing()`, which only stops new
 /// chunks. `stopProducing` stops delivery for good and loses the connection.
 ///
+/// Disconnecting: once the transport is disconnecting (a hook called `loseConnection`, or
+/// `lineLengthExceeded`'s default did), no more lines or raw data are delivered: the rest of
+/// the chunk stays in the buffer (`clearLineBuffer` returns it) and later bytes are dropped.
+/// Twisted checks `transport.disconnecting` after each line; torsion checks before every
+/// delivery, so raw data and a later chunk's first line are stopped too.
+///
 /// Example:
 ///     class Shout final : public torsion::LineReceiver {
 ///       void lineReceived(std::string_view line) override {
-///         if (line == "quit") { stopProducing(); return; }  // drops the rest of the chunk
+///         if (line == "quit") { transport()->loseConnection(); return; }  // no more lines
 ///         sendLine(std::string(line) + "!");
 ///       }
 ///     };
@@ -43,9 +49,8 @@ namespace torsion {
 /// Re-entrancy: hooks may write, pause, resume, stop, switch mode, change the delimiter or
 /// `maxLength`, call `clearLineBuffer`, and call `dataReceived`/`setLineMode(extra)` (the bytes
 /// are queued behind those already held). Delivery stops as soon as the hook that ran returns
-/// if it paused or stopped the receiver, or if the connection was lost (`connectionLost` ran).
-/// A plain `transport()->loseConnection()` does not stop the lines left in the current chunk:
-/// ITransport cannot yet be asked whether it is disconnecting; call `stopProducing()` instead.
+/// if it paused or stopped the receiver, if the transport is disconnecting, or if the
+/// connection was lost (`connectionLost` ran).
 class LineReceiver : public Protocol, public IPushProducer {
  public:
   /// Twisted's `MAX_LENGTH` default.
@@ -115,7 +120,7 @@ class LineReceiver : public Protocol, public IPushProducer {
   [[nodiscard]] bool paused() const noexcept { return paused_; }
 
  private:
-  [[nodiscard]] bool mayDeliver() const noexcept;
+  [[nodiscard]] bool mayDeliver() const;
   [[nodiscard]] std::string_view held() const noexcept;
   void deliver();
   bool deliverOne();

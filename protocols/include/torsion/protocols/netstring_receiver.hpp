@@ -17,7 +17,18 @@ namespace torsion {
 /// `brokenPeer()` and calls `netstringError` with a NetstringParseError saying which rule,
 /// e.g. "netstring: length too long (123456 > 99999)"; the default logs it and loses the
 /// connection. Nothing after that byte is parsed, then or later: the stream cannot be resynced.
-/// A length is refused as soon as its digits exceed the limit, before its data arrives.
+/// A length is refused as soon as its digits exceed the limit, before its data arrives, and
+/// only data that really arrived is buffered: a big length reserves nothing.
+///
+/// Disconnecting: once the transport is disconnecting (a hook called `loseConnection`, say),
+/// no more strings are delivered: the rest of the chunk and later bytes are dropped. This is a
+/// torsion rule beyond Twisted, whose NetstringReceiver goes on delivering the rest of the
+/// chunk; it matches what Twisted's LineReceiver does, so that no hook runs for a connection
+/// that is going away.
+///
+/// Flow control: no pausing of the receiver itself (Twisted's NetstringReceiver has none):
+/// pausing the transport stops new chunks, but the strings of the chunk being parsed are still
+/// delivered. IntNStringReceiver can be paused mid-chunk.
 ///
 /// Example:
 ///     class Echo final : public torsion::NetstringReceiver {
@@ -27,8 +38,8 @@ namespace torsion {
 /// Ownership: as Protocol. Strings passed to `stringReceived` are valid only during the call.
 /// Thread: the reactor's thread only.
 /// Re-entrancy: hooks may write, lose or abort the connection, and change `maxLength` (from the
-/// next length on). Delivery stops once `connectionLost` has run. A hook must not feed
-/// `dataReceived` itself.
+/// next length on). Delivery stops as soon as the hook that ran returns if the transport is
+/// disconnecting or `connectionLost` ran. A hook must not feed `dataReceived` itself.
 class NetstringReceiver : public Protocol {
  public:
   /// Twisted's `MAX_LENGTH` default.
@@ -65,6 +76,7 @@ class NetstringReceiver : public Protocol {
   bool parseLengthByte(char byte);
   bool parseData(std::string_view& data);
   bool parseComma(std::string_view& data);
+  [[nodiscard]] bool mayGoOn() const;
   void fail(const std::string& message);
 
   std::size_t maxLength_;
