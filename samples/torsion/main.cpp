@@ -39,6 +39,9 @@
 
 #include "chat_service.hpp"
 #include "echo_service.hpp"
+#include "finger_service.hpp"
+#include "game_service.hpp"
+#include "portforward_service.hpp"
 #include "service_command.hpp"
 
 namespace {
@@ -179,6 +182,9 @@ int runMain(int argc, char** argv) {
   std::vector<ServiceCommand> commands;
   commands.push_back(torsion::cli::echoCommand());
   commands.push_back(torsion::cli::chatCommand());
+  commands.push_back(torsion::cli::fingerCommand());
+  commands.push_back(torsion::cli::gameCommand());
+  commands.push_back(torsion::cli::portforwardCommand());
 
   CLI::App app{"Runs a ready-made torsion service: torsion SERVICE [options]", "torsion"};
   app.require_subcommand(1);
