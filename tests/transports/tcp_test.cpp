@@ -168,6 +168,44 @@ TEST_CASE("A peer reset in the middle of a large write gives ConnectionLost, not
   CHECK(client.lost == 1);
 }
 
+TEST_CASE("Data with a reset queued behind it is read, then the loss is reported, on every backend",
+          "[transports][tcp]") {
+  // libuv stops a poll handle once it reports POLLERR; the uv poller re-arms it, so a
+  // connection that reads one short chunk per turn still sees the reset on a later turn.
+  Events server;
+  Events client;
+  Harness h(anyBackend());
+  TestProtocol* serverSide = nullptr;
+  IListeningPort& port = h.reactor.listenTCP(
+      0, testFactory(server, std::function<void(TestProtocol&)>([&](TestProtocol& p) {
+                       // Not reading yet: the data and the reset both wait in the socket.
+                       p.onMade = [&serverSide](TestProtocol& self) {
+                         serverSide = &self;
+                         self.transport()->pauseProducing();
+                       };
+                       p.onLost = [&h](TestProtocol&, const Failure&) { h.stop(); };
+                     })),
+      50, "127.0.0.1");
+  auto factory = std::make_shared<TestClientFactory>(client, [](TestProtocol& p) {
+    p.onMade = [](TestProtocol& self) {
+      self.transport()->write("last words");
+      self.transport()->abortConnection();
+    };
+  });
+  factory->onLost = [&serverSide](IConnector&, const Failure&) {
+    // The reset has been sent (abort closes with SO_LINGER 0): let the server read now.
+    REQUIRE(serverSide != nullptr);
+    serverSide->transport()->resumeProducing();
+  };
+  h.reactor.connectTCP("127.0.0.1", portOf(port), factory);
+  h.run();
+  CHECK(server.received == "last words");
+  REQUIRE(server.reason);
+  INFO(server.reason->what());
+  CHECK(server.reason->check<ConnectionLost>());
+  CHECK(server.lost == 1);
+}
+
 TEST_CASE("Writing after loseConnection, and from inside connectionLost, is ignored",
           "[transports][tcp]") {
   Events server;

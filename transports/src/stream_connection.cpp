@@ -45,10 +45,7 @@ StreamConnection::StreamConnection(Transports& owner, UniqueFd fd, AddressFamily
       factory_(std::move(factory)),
       protocol_(std::move(protocol)),
       halfCloseable_(dynamic_cast<IHalfCloseableProtocol*>(protocol_.get())),
-      connector_(connector),
-      // libuv stops a uv_poll handle for good once it reports POLLERR, so on the uv backend a
-      // reset that arrives behind data would never be seen again: read until EAGAIN there.
-      readUntilEmpty_(owner.core().backend() == ReactorBackend::kUv) {}
+      connector_(connector) {}
 
 StreamConnection::~StreamConnection() {
   stopReading();
@@ -291,8 +288,11 @@ void StreamConnection::doRead() {
       if (!reading_) {
         return;
       }
-      if (static_cast<std::size_t>(n) < buffer.size() && !readUntilEmpty_) {
-        return;  // a short read drained the socket; poll again instead of reading EAGAIN
+      if (static_cast<std::size_t>(n) < buffer.size()) {
+        // A short read drained the socket; poll again instead of reading EAGAIN. On the uv
+        // backend too: its poller re-arms a handle that libuv stopped after POLLERR, so a
+        // reset queued behind the data is reported on the next turn.
+        return;
       }
       continue;
     }

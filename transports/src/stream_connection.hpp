@@ -131,7 +131,6 @@ class StreamConnection final : public ITCPTransport,
   std::unique_ptr<Protocol> protocol_;
   IHalfCloseableProtocol* halfCloseable_;
   Connector* connector_;
-  bool readUntilEmpty_;
 
   State state_ = State::kOpen;
   bool started_ = false;
