@@ -58,13 +58,16 @@ ReactorImpl::ReactorImpl(const IReactorTime& clock, const ReactorOptions& option
     throw ValueError("ReactorOptions::threadPoolSize must be at least 1");
   }
   if (backend_ == ReactorBackend::kUv) {
-    // libuv's loop sleeps on its own timers; keep one armed at our next deadline.
+    // libuv's loop sleeps on its own timers; keep one armed at our next deadline, between turns
+    // too, since a host may run the loop without ever giving us a turn.
     timers_->onSchedule([this](double deadline) { poller_->setWakeDeadline(deadline); });
+    poller_->setListener(this);
   }
   addReader(waker_);
 }
 
 ReactorImpl::~ReactorImpl() {
+  poller_->setListener(nullptr);  // nothing may reach a half-destroyed reactor from here on
   if (phaseWait_) {
     phaseWait_->reactor = nullptr;
   }
@@ -95,6 +98,26 @@ void ReactorImpl::runDueCalls() {
     } catch (...) {
       log_.failure("callLater", std::current_exception());
     }
+  }
+}
+
+void ReactorImpl::readyOutsideTurn(const ReadyEvent& event) noexcept {
+  // A host's uv_run reported `event`: a turn of one event. dispatch() and runDueCalls() log
+  // what user code throws; anything else escaping here would cross libuv's C frames.
+  try {
+    dispatch(event);
+    wakeOutsideTurn();
+  } catch (...) {
+    log_.failure("uv event outside a reactor turn", std::current_exception());
+  }
+}
+
+void ReactorImpl::wakeOutsideTurn() noexcept {
+  try {
+    runDueCalls();
+    poller_->setWakeDeadline(timers_->nextDeadline());
+  } catch (...) {
+    log_.failure("uv wake-up outside a reactor turn", std::current_exception());
   }
 }
 

@@ -18,10 +18,14 @@ namespace torsion::detail {
 
 /// Everything behind `torsion::ReactorCore`: the composition of poller, timer queue, waker, signal
 /// watcher and thread pool, plus the descriptor table and the lifecycle state machine.
-class ReactorImpl {
+///
+/// A turn is `iterate`: poll, dispatch what is ready, run due calls, re-arm the wake deadline.
+/// On the uv backend a host may run the loop itself instead; the poller then hands each event
+/// and each wake-up to this class as an `IPollerListener`, which does the same work piecemeal.
+class ReactorImpl final : private IPollerListener {
  public:
   ReactorImpl(const IReactorTime& clock, const ReactorOptions& options);
-  ~ReactorImpl();
+  ~ReactorImpl() override;
 
   ReactorImpl(const ReactorImpl&) = delete;
   ReactorImpl& operator=(const ReactorImpl&) = delete;
@@ -92,6 +96,8 @@ class ReactorImpl {
   void dispatch(const ReadyEvent& event);
   void dropDescriptor(int fd) noexcept;
   void runDueCalls();
+  void readyOutsideTurn(const ReadyEvent& event) noexcept override;
+  void wakeOutsideTurn() noexcept override;
   void fireSystemEvent(SystemEvent event, UniqueFunction<void()> done);
   std::vector<Deferred<void>> runPhase(SystemEvent event, EventPhase phase);
   void finishSystemEvent(SystemEvent event, UniqueFunction<void()> done);

@@ -53,6 +53,7 @@ struct UvPoller::PollHandle {
 // A uv_timer_t that frees itself once libuv is done with it.
 struct UvPoller::TimerHandle {
   uv_timer_t handle{};
+  UvPoller* owner = nullptr;
 
   void close() {
     uv_close(
@@ -75,6 +76,7 @@ UvPoller::UvPoller(uv_loop_t* hostLoop)
   uv_timer_init(loop_, &timeoutTimer_->handle);
   wakeTimer_ = new TimerHandle;  // NOLINT(cppcoreguidelines-owning-memory): freed on close
   wakeTimer_->handle.data = wakeTimer_;
+  wakeTimer_->owner = this;
   uv_timer_init(loop_, &wakeTimer_->handle);
 }
 
@@ -132,12 +134,25 @@ void UvPoller::onPoll(uv_poll_t* handle, int status, int events) {
     // stands, so watch again, as epoll keeps reporting EPOLLERR until the owner acts on it.
     uv_poll_start(handle, self->events, &UvPoller::onPoll);
   }
-  if (owner->collecting_ == nullptr) {
-    return;  // the host ran its loop outside a reactor turn; the next turn polls again
-  }
   const bool trouble = status < 0 || (events & UV_DISCONNECT) != 0;
-  owner->collecting_->push_back(ReadyEvent{self->fd, trouble || (events & UV_READABLE) != 0,
-                                           trouble || (events & UV_WRITABLE) != 0});
+  const ReadyEvent event{self->fd, trouble || (events & UV_READABLE) != 0,
+                         trouble || (events & UV_WRITABLE) != 0};
+  if (owner->collecting_ != nullptr) {
+    owner->collecting_->push_back(event);  // a reactor turn: it dispatches after uv_run returns
+  } else if (owner->listener_ != nullptr) {
+    // The host runs the loop itself: serve the event now, as any libuv library would. `self`
+    // stays valid even if the dispatch drops the descriptor: it is freed in its close callback.
+    owner->listener_->readyOutsideTurn(event);
+  }
+}
+
+void UvPoller::onWake(uv_timer_t* timer) {
+  UvPoller* owner = static_cast<TimerHandle*>(timer->data)->owner;
+  owner->wakeArmedFor_.reset();  // a one-shot timer: the next deadline needs arming afresh
+  if (owner->collecting_ == nullptr && owner->listener_ != nullptr) {
+    owner->listener_->wakeOutsideTurn();
+  }
+  // Inside a turn the wake-up only ends the wait: the reactor runs due calls after every poll.
 }
 
 void UvPoller::poll(std::optional<double> timeout, std::vector<ReadyEvent>& ready) {
@@ -155,25 +170,18 @@ void UvPoller::poll(std::optional<double> timeout, std::vector<ReadyEvent>& read
     uv_timer_stop(&timeoutTimer_->handle);
   }
   collecting_ = nullptr;
-  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&wakeTimer_->handle)) == 0) {  // NOLINT
-    wakeArmedFor_.reset();  // it fired: the next deadline needs arming afresh
-  }
 }
 
 void UvPoller::setWakeDeadline(std::optional<double> deadline) {
   // As with epoll's timerfd: arm only when the deadline moves earlier or nothing is armed; a
-  // deadline that moved later costs one early wake-up, after which the next turn re-arms.
+  // deadline that moved later costs one early wake-up, after which the reactor re-arms (at the
+  // end of its turn, or from wakeOutsideTurn when the host runs the loop).
   if (!deadline || (wakeArmedFor_ && *wakeArmedFor_ <= *deadline)) {
     return;
   }
   wakeArmedFor_ = deadline;
   uv_update_time(loop_);  // the loop's cached time may be stale between turns
-  uv_timer_start(
-      &wakeTimer_->handle,
-      [](uv_timer_t* t) {
-        (void)t;  // only wakes the loop; the reactor runs due calls after every poll
-      },
-      millisecondsUntil(*deadline), 0);
+  uv_timer_start(&wakeTimer_->handle, &UvPoller::onWake, millisecondsUntil(*deadline), 0);
 }
 
 }  // namespace torsion::detail

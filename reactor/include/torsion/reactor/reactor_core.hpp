@@ -47,9 +47,12 @@ struct ReactorOptions {
   std::size_t threadPoolSize = 10;
 
   /// For the uv backend: a loop the host owns, to run on instead of a private one. It must
-  /// outlive the reactor. After the reactor is destroyed the loop is usable as before; the host
-  /// runs it once (e.g. `uv_run(loop, UV_RUN_NOWAIT)`) to finish closing torsion's handles
-  /// before `uv_loop_close`.
+  /// outlive the reactor. Either `run()`/`iterate()` or the host's own `uv_run` may run the loop
+  /// (or both, in turn): outside torsion's turns, ready descriptors, due calls and
+  /// `callFromThread` are served from inside the host's `uv_run`. While the reactor exists its
+  /// handles keep the loop alive. After the reactor is destroyed the loop is usable as before;
+  /// the host runs it once (e.g. `uv_run(loop, UV_RUN_NOWAIT)`) to finish closing torsion's
+  /// handles before `uv_loop_close`.
   uv_loop_s* uvLoop = nullptr;
 };
 
