@@ -11,7 +11,7 @@ shift || true
 case "$suite" in
   echo)
     # The peers: Boost.Asio's headers, and the syscall counters (perf first, strace as fallback).
-    scripts/setup.sh libboost-dev linux-perf strace
+    scripts/setup.sh libboost-dev linux-perf strace valgrind
     build_dir=$(scripts/build.sh epoll_echo uv_echo torsion_echo echo_load | tail -n 1)
     # asio_echo exists only when CMake found Boost (apt-get install libboost-dev).
     scripts/build.sh asio_echo >/dev/null 2>&1 || echo "asio_echo not built: the suite skips Asio" >&2
