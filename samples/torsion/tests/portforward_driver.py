@@ -17,15 +17,13 @@ not depend on how much passes through. Every wait is bounded (socket timeouts, t
 overall deadline); only 127.0.0.1 is used, and the proxy is killed if it outlives the test.
 """
 
-import json
 import os
-import select
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
+
+from cli_driver import Server, expect_one_line_error, fail, run
 
 TIMEOUT = 30.0  # seconds for any single wait
 DEADLINE = 240.0  # seconds for a whole case (ctest's TIMEOUT is 300)
@@ -36,13 +34,6 @@ BLOCK = MIB
 PAUSE_SECONDS = 2.0  # how long the slow reader reads nothing at first
 READ_SIZE = 64 * 1024
 READ_DELAY = 0.001  # seconds between the slow reader's reads: at most 64 MiB/s
-
-
-def fail(message):
-    print("FAIL: " + message)
-    sys.stdout.flush()
-    sys.exit(1)
-
 
 _last_block = [None, b""]
 
@@ -90,20 +81,6 @@ def vm_hwm_kb(pid):
     return 0
 
 
-def run(binary, *args):
-    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=TIMEOUT)
-
-
-def expect_one_line_error(result, status, needle):
-    lines = result.stderr.splitlines()
-    if result.returncode != status:
-        fail(f"exit status {result.returncode}, expected {status}; stderr: {result.stderr!r}")
-    if len(lines) != 1:
-        fail(f"expected one line on stderr, got {len(lines)}: {result.stderr!r}")
-    if needle not in lines[0]:
-        fail(f"stderr {lines[0]!r} does not mention {needle!r}")
-
-
 def case_bad_connect(binary):
     expect_one_line_error(run(binary, "portforward", "--listen", "tcp:0:interface=127.0.0.1"), 2,
                           "--connect")
@@ -115,50 +92,10 @@ def case_bad_connect(binary):
         fail(f"portforward --help does not describe --connect: {result.stdout!r}")
 
 
-class Proxy:
-    """A `torsion portforward` process on a kernel-chosen port, read from its JSON log."""
-
-    def __init__(self, binary, backend_port):
-        self.proc = subprocess.Popen(
-            [binary, "portforward", "--listen", "tcp:0:interface=127.0.0.1", "--connect",
-             f"tcp:host=127.0.0.1:port={backend_port}", "--log-format", "json",
-             "--shutdown-timeout", "2"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self.port = None
-        deadline = time.monotonic() + TIMEOUT
-        while self.port is None:
-            event = json.loads(self._readline(deadline))
-            port = event.get("fields", {}).get("port")
-            if "listening on" in event.get("message", "") and port:
-                self.port = int(port)
-
-    def _readline(self, deadline):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([self.proc.stderr], [], [], remaining)[0]:
-            self.kill()
-            fail("the proxy did not report its port in time")
-        line = self.proc.stderr.readline()
-        if not line:
-            fail(f"the proxy exited early with status {self.proc.wait(TIMEOUT)}")
-        return line
-
-    def terminate(self):
-        """SIGTERM, then the exit status (the proxy must stop by itself in time)."""
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            status = self.proc.wait(TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            fail("the proxy did not stop within the timeout after SIGTERM")
-        rest = self.proc.stderr.read()
-        if "error" in rest.lower() and status != 0:
-            print(rest)
-        return status
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(TIMEOUT)
+def start_proxy(binary, backend_port):
+    """A `torsion portforward` process on a kernel-chosen port, forwarding to `backend_port`."""
+    return Server(binary, "portforward", "--connect", f"tcp:host=127.0.0.1:port={backend_port}",
+                  "--shutdown-timeout", "2")
 
 
 def send_all(sock, errors):
@@ -215,7 +152,7 @@ def case_100mib(binary, to_client):
     listener.settimeout(TIMEOUT)
     listener.bind(("127.0.0.1", 0))
     listener.listen()
-    proxy = Proxy(binary, listener.getsockname()[1])
+    proxy = start_proxy(binary, listener.getsockname()[1])
     try:
         client = socket.create_connection(("127.0.0.1", proxy.port), timeout=TIMEOUT)
         backend, _ = listener.accept()  # the proxy connects once a client has
@@ -264,7 +201,7 @@ def case_stop_with_open_connection(binary):
     listener.settimeout(TIMEOUT)
     listener.bind(("127.0.0.1", 0))
     listener.listen()
-    proxy = Proxy(binary, listener.getsockname()[1])
+    proxy = start_proxy(binary, listener.getsockname()[1])
     try:
         client = socket.create_connection(("127.0.0.1", proxy.port), timeout=TIMEOUT)
         backend, _ = listener.accept()
