@@ -90,7 +90,15 @@ std::vector<DelayedCall> ReactorImpl::getDelayedCalls() const {
 void ReactorImpl::runDueCalls() {
   // Calls scheduled from here on (a zero-delay call made by a running call, say) get a sequence
   // at or past the limit and wait for the next turn, so timers cannot starve I/O.
+  // The common turn runs no call: it neither reads the clock when nothing is pending nor
+  // settles the heap when nothing is due.
+  if (timers_->pendingCount() == 0) {
+    return;
+  }
   const double now = clock_.seconds();
+  if (!timers_->mayHaveDue(now)) {
+    return;
+  }
   const std::uint64_t limit = timers_->nextSequence();
   while (auto fn = timers_->popDue(now, limit)) {
     try {

@@ -135,7 +135,7 @@ void TimerQueue::markStale() {
   }
 }
 
-std::optional<double> TimerQueue::nextDeadline() {
+std::optional<double> TimerQueue::settledNextDeadline() {
   settleTop();
   if (heap_.empty()) {
     return std::nullopt;

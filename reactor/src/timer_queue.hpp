@@ -49,7 +49,13 @@ class TimerQueue {
   [[nodiscard]] std::uint64_t nextSequence() const noexcept { return nextSeq_; }
 
   /// The earliest pending deadline, if any call is pending.
-  [[nodiscard]] std::optional<double> nextDeadline();
+  [[nodiscard]] std::optional<double> nextDeadline() {
+    // Inline fast path: a reactor asks on every turn, and most turns have no call pending.
+    if (pending_ == 0) {
+      return std::nullopt;
+    }
+    return settledNextDeadline();
+  }
 
   /// The earliest pending deadline strictly after `time`, if any. Walks only the part of the
   /// heap at or before the answer, so it is cheap when few calls are due by `time`.
@@ -59,6 +65,14 @@ class TimerQueue {
   /// before `sequenceLimit`, marking it called; its deadline is stored in `*deadline`.
   std::optional<UniqueFunction<void()>> popDue(double now, std::uint64_t sequenceLimit,
                                                double* deadline = nullptr);
+
+  /// False when no call can be due at `now`, without settling the heap: every entry's key is
+  /// at or before its call's deadline (a call moved later keeps its earlier entry until that
+  /// entry reaches the top), so a top key after `now` proves nothing is due. A turn checks this
+  /// before it asks for due calls, since most turns run none.
+  [[nodiscard]] bool mayHaveDue(double now) const noexcept {
+    return pending_ != 0 && heap_.front().deadline <= now;
+  }
 
   /// Number of pending calls.
   [[nodiscard]] std::size_t pendingCount() const noexcept { return pending_; }
@@ -111,6 +125,7 @@ class TimerQueue {
   void push(std::uint32_t slot);
   void popTop();
   void settleTop();
+  [[nodiscard]] std::optional<double> settledNextDeadline();
   void markStale();
   void freeIfUnused(std::uint32_t slot) noexcept;
   void requirePending(std::uint32_t slot) const;

@@ -126,3 +126,26 @@ TEST_CASE("TimerQueue keeps exact order when calls move later and earlier",
   REQUIRE(log == "bac");
   REQUIRE(queue->pendingCount() == 0);
 }
+
+TEST_CASE("TimerQueue::mayHaveDue is never false while a call is due", "[reactor][timer_queue]") {
+  // The reactor skips popDue when mayHaveDue says no, so a false "no" would lose a call; a
+  // false "yes" (a call moved later whose old entry is still on top) only costs a popDue.
+  FrozenTime time;
+  time.now = 0.0;
+  auto queue = torsion::detail::TimerQueue::create(time);
+  REQUIRE_FALSE(queue->mayHaveDue(1e9));  // nothing pending
+  torsion::DelayedCall a = queue->add(1.0, [] {});
+  REQUIRE_FALSE(queue->mayHaveDue(0.5));
+  REQUIRE(queue->mayHaveDue(1.0));
+  a.reset(torsion::Seconds{4.0});  // later: its entry keyed at 1.0 stays on top
+  REQUIRE(queue->mayHaveDue(2.0));
+  REQUIRE_FALSE(queue->popDue(2.0, queue->nextSequence()).has_value());
+  REQUIRE_FALSE(queue->mayHaveDue(2.0));  // popDue re-filed it under 4.0
+  REQUIRE(queue->mayHaveDue(4.0));
+  a.cancel();
+  REQUIRE_FALSE(queue->mayHaveDue(1e9));  // only a stale entry is left
+  torsion::DelayedCall b = queue->add(3.0, [] {});
+  b.delay(torsion::Seconds{-2.5});  // earlier: a new entry keyed at 0.5 goes on top
+  REQUIRE(queue->mayHaveDue(0.5));
+  REQUIRE(queue->popDue(0.5, queue->nextSequence()).has_value());
+}
