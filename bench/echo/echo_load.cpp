@@ -22,7 +22,9 @@
 // overflows), warm up for --warmup s, quiesce (no message in flight), measure for --duration s,
 // drain (every message sent in the window is echoed and counted). So the window's messages are
 // exactly the ones whose system calls a tracer attached in between sees. With --server-pid, the
-// server's user and system CPU time are read from /proc/<pid>/stat at both ends of the window.
+// server's user and system CPU time are read from /proc/<pid>/stat at both ends of the window,
+// and its voluntary context switches (how often it blocked and had to be woken) from
+// /proc/<pid>/status.
 // With --sync, the generator prints "quiesced" and "drained" at the two ends and waits for a line
 // on stdin after each, so a runner can attach and detach strace around the window.
 //
@@ -139,7 +141,8 @@ ServerCpu readServerCpu(int pid) {
   return cpu;
 }
 
-/// A "Vm...:" line of /proc/<pid>/status, in KiB (VmRSS, VmHWM); -1 when unreadable.
+/// A number from a line of /proc/<pid>/status (VmRSS and VmHWM in KiB, or
+/// voluntary_ctxt_switches); -1 when unreadable.
 long readServerStatus(int pid, std::string_view key) {
   if (pid <= 0) {
     return -1;
@@ -537,6 +540,7 @@ class LoadGenerator {
     handshake("quiesced");
     phase_ = Phase::kMeasure;
     cpuStart_ = readServerCpu(options_.serverPid);
+    sleepsStart_ = readServerStatus(options_.serverPid, "voluntary_ctxt_switches");
     selfCpuStart_ = selfCpuSeconds();
     windowStart_ = nowNs();
     phaseEnd_ = windowStart_ + static_cast<std::int64_t>(options_.duration * 1e9);
@@ -552,6 +556,7 @@ class LoadGenerator {
   void endWindow() {
     windowEnd_ = nowNs();
     cpuEnd_ = readServerCpu(options_.serverPid);
+    sleepsEnd_ = readServerStatus(options_.serverPid, "voluntary_ctxt_switches");
     selfCpuEnd_ = selfCpuSeconds();
     handshake("drained");
     phase_ = Phase::kDone;
@@ -594,11 +599,12 @@ class LoadGenerator {
         "{\"mode\": \"%s\", \"connections\": %zu, \"verified\": %llu, \"bytes\": %llu, "
         "\"seconds\": %.6f, \"msgs_per_s\": %.1f, \"mb_per_s\": %.3f, \"p50_us\": %.2f, "
         "\"p99_us\": %.2f, \"server_user_s\": %.3f, \"server_sys_s\": %.3f, "
-        "\"client_cpu_s\": %.3f}\n",
+        "\"client_cpu_s\": %.3f, \"server_sleeps\": %ld}\n",
         mode, conns_.size(), static_cast<unsigned long long>(messages_),
         static_cast<unsigned long long>(bytes_), seconds, static_cast<double>(messages_) / seconds,
         static_cast<double>(bytes_) / seconds / 1e6, p50, p99, cpuEnd_.user - cpuStart_.user,
-        cpuEnd_.sys - cpuStart_.sys, selfCpuEnd_ - selfCpuStart_);
+        cpuEnd_.sys - cpuStart_.sys, selfCpuEnd_ - selfCpuStart_,
+        sleepsStart_ < 0 || sleepsEnd_ < 0 ? -1L : sleepsEnd_ - sleepsStart_);
   }
 
   Options options_;
@@ -619,6 +625,8 @@ class LoadGenerator {
   std::int64_t windowEnd_ = 0;
   ServerCpu cpuStart_;
   ServerCpu cpuEnd_;
+  long sleepsStart_ = -1;  // the server's voluntary context switches: how often it blocked
+  long sleepsEnd_ = -1;
   double selfCpuStart_ = 0;
   double selfCpuEnd_ = 0;
   std::uint64_t messages_ = 0;

@@ -423,8 +423,9 @@ def workload_table(title, runs, syscalls, streaming):
     if streaming:
         unit = lambda r: r["bytes"] / 2**20  # noqa: E731  (per MiB)
         lines.append("| server | MB/s | × C | chunk RTT p50 ms | p99 ms | user µs/MiB | "
-                     "sys µs/MiB | CPU × C | peak RSS MiB | client CPU % |")
-        lines.append("|---|---|---|---|---|---|---|---|---|---|")
+                     "sys µs/MiB | CPU × C | server sleeps/MiB | peak RSS MiB | "
+                     "client CPU % |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
     else:
         unit = lambda r: r["verified"]  # noqa: E731
         lines.append("| server | msgs/s | × C | p50 µs | p99 µs | p99 × C | user µs/msg | "
@@ -434,7 +435,7 @@ def workload_table(title, runs, syscalls, streaming):
     for name, rounds in runs.items():
         ok = [r for r in rounds if r is not None]
         if not ok:
-            lines.append(f"| {name} | failed |" + " |" * (9 if streaming else 15))
+            lines.append(f"| {name} | failed |" + " |" * (10 if streaming else 15))
             continue
         rate_key = (lambda r: r["mb_per_s"]) if streaming else (lambda r: r["msgs_per_s"])
         rate = med([rate_key(r) for r in ok])
@@ -447,9 +448,12 @@ def workload_table(title, runs, syscalls, streaming):
         rss = med([r["peak_rss_kib"] / 1024 for r in ok if r.get("peak_rss_kib")])
         client = med([100 * r["client_cpu_s"] / r["seconds"] for r in ok if r["seconds"]])
         if streaming:
+            sleeps = med([r["server_sleeps"] / unit(r) for r in ok
+                          if r.get("server_sleeps", -1) >= 0 and unit(r)])
             lines.append(f"| {name} | {fmt(rate)} | {fmt(rate_ratio, 2)} | {fmt(p50 / 1e3, 2)} | "
                          f"{fmt(p99 / 1e3, 2)} | {fmt(user)} | {fmt(sys_)} | "
-                         f"{fmt(cpu_ratio, 2)} | {fmt(rss)} | {fmt(client, 0)} |")
+                         f"{fmt(cpu_ratio, 2)} | {fmt(sleeps)} | {fmt(rss)} | "
+                         f"{fmt(client, 0)} |")
         else:
             p99_ratio = ratios(runs, name, lambda r: r["p99_us"])
             sc = syscalls.get(name) or {}
@@ -648,9 +652,9 @@ def main():
                             syscalls[title].get(name)})
     instructions = {}
     if args.instructions == "yes" or (args.instructions == "auto" and callgrind_usable()):
-        # Ping-pong at 1 and 100 connections: 1000 connections under valgrind adds set-up time
-        # and no information (the per-message path is the same).
-        for title, wargs in WORKLOADS[:2]:
+        # Every ping-pong workload: the tick-sampled user time cannot compare torsion with
+        # Twisted (the C floor's user time alone is 5-14 % of Twisted's there), counts can.
+        for title, wargs in WORKLOADS[:3]:
             instructions[title] = {}
             for name in names:
                 log(f"callgrind: {name}: {title}")
@@ -680,7 +684,10 @@ def main():
            f"message. System calls per message ({tracer_note(tool)}) come from one window of "
            f"{trace_duration:g} s per server and workload, in a separate pass after the timed "
            "rounds; 'other' counts every other system call. 'client CPU %' is the load "
-           "generator's own CPU use in the window: near 100 % it, not the server, is the limit.",
+           "generator's own CPU use in the window: near 100 % it, not the server, is the limit. "
+           "'server sleeps' counts the server's voluntary context switches in the window "
+           "(/proc/<pid>/status): each is a block in the kernel that the generator's next send "
+           "has to wake.",
            ""]
     for title, _ in WORKLOADS:
         out += workload_table(title, results[title], syscalls.get(title, {}),
