@@ -10,14 +10,6 @@
 
 namespace torsion {
 
-namespace {
-
-// A buffer that once held a burst (say, data received while paused) gives its memory back when
-// it empties, so one burst does not pin that much memory for the life of the connection.
-constexpr std::size_t kShrinkAbove = std::size_t{64} * 1024;
-
-}  // namespace
-
 template <class Prefix>
 std::size_t IntNStringReceiver<Prefix>::decode(std::string_view prefix) noexcept {
   std::size_t length = 0;
@@ -29,90 +21,28 @@ std::size_t IntNStringReceiver<Prefix>::decode(std::string_view prefix) noexcept
 
 template <class Prefix>
 void IntNStringReceiver<Prefix>::dataReceived(std::string_view data) {
-  if (busy_) {
-    // Called from inside one of our hooks (resumeProducing does that too): queue the bytes
-    // behind the ones being parsed; the running loop will get to them.
-    if (!finished()) {
-      incoming_.append(data);
-    }
-    return;
-  }
-  if (finished()) {
-    return;  // Nothing will ever be delivered again: do not hold on to the bytes.
-  }
-  busy_ = true;
-  chunk_ = data;
-  try {
-    deliver();
-    compact();
-  } catch (...) {
-    // The chunk dies with this call; the connection is being aborted anyway.
-    chunk_ = {};
-    busy_ = false;
-    throw;
-  }
-  busy_ = false;
+  receive(*this, data);
 }
 
 template <class Prefix>
 void IntNStringReceiver<Prefix>::pauseProducing() {
-  if (paused_) {
-    return;
-  }
-  paused_ = true;
-  if (transport() != nullptr) {
-    transport()->pauseProducing();
-  }
+  pauseParsing(*this);
 }
 
 template <class Prefix>
 void IntNStringReceiver<Prefix>::resumeProducing() {
-  if (!paused_ || stopped_) {
-    return;
-  }
-  paused_ = false;
-  if (transport() != nullptr) {
-    transport()->resumeProducing();
-  }
-  // Deliver what was held while paused. From inside a hook this only returns, and the loop
-  // that is already running picks the held bytes up.
-  dataReceived({});
+  resumeParsing(*this);
 }
 
 template <class Prefix>
 void IntNStringReceiver<Prefix>::stopProducing() {
-  if (stopped_) {
-    return;
-  }
-  stopped_ = true;
-  paused_ = true;
-  if (transport() != nullptr) {
-    transport()->stopProducing();
-  }
-}
-
-template <class Prefix>
-bool IntNStringReceiver<Prefix>::mayDeliver() const {
-  // A null transport means connectionLost has run (or makeConnection has not): nobody should
-  // hear from this protocol any more.
-  return !paused_ && !finished() && transport() != nullptr;
+  stopParsing(*this);
 }
 
 // True once no string will ever be delivered again, so bytes need not be kept.
 template <class Prefix>
 bool IntNStringReceiver<Prefix>::finished() const {
   return broken_ || stopped_ || (transport() != nullptr && transport()->disconnecting());
-}
-
-template <class Prefix>
-std::string_view IntNStringReceiver<Prefix>::held() const noexcept {
-  return std::string_view{buffer_}.substr(start_);
-}
-
-template <class Prefix>
-void IntNStringReceiver<Prefix>::deliver() {
-  while (mayDeliver() && deliverOne()) {
-  }
 }
 
 // Delivers one string; false when more data is needed (or parsing must stop). Runs only between
@@ -215,25 +145,7 @@ void IntNStringReceiver<Prefix>::compact() {
     dropAll();
     return;
   }
-  if (start_ > 0) {
-    buffer_.erase(0, start_);
-    start_ = 0;
-  }
-  buffer_.append(chunk_);
-  chunk_ = {};
-  buffer_.append(incoming_);
-  incoming_.clear();
-  if (buffer_.empty() && buffer_.capacity() > kShrinkAbove) {
-    buffer_.shrink_to_fit();
-  }
-}
-
-template <class Prefix>
-void IntNStringReceiver<Prefix>::dropAll() noexcept {
-  buffer_ = {};
-  start_ = 0;
-  chunk_ = {};
-  incoming_ = {};
+  keepUnparsed();
 }
 
 template <class Prefix>

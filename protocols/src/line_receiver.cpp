@@ -7,14 +7,6 @@
 
 namespace torsion {
 
-namespace {
-
-// A buffer that once held a burst (say, data received while paused) gives its memory back when
-// it empties, so one burst does not pin that much memory for the life of the connection.
-constexpr std::size_t kShrinkAbove = std::size_t{64} * 1024;
-
-}  // namespace
-
 LineReceiver::LineReceiver(std::size_t maxLength, std::string delimiter)
     : delimiter_(std::move(delimiter)), maxLength_(maxLength) {
   if (delimiter_.empty()) {
@@ -31,27 +23,7 @@ void LineReceiver::setDelimiter(std::string delimiter) {
 }
 
 void LineReceiver::dataReceived(std::string_view data) {
-  if (busy_) {
-    // Called from inside one of our hooks: queue the bytes behind the ones being parsed; the
-    // running loop will get to them.
-    incoming_.append(data);
-    return;
-  }
-  if (transport() != nullptr && transport()->disconnecting()) {
-    return;  // No line will be delivered again: do not hold on to the bytes.
-  }
-  busy_ = true;
-  chunk_ = data;
-  try {
-    deliver();
-    compact();
-  } catch (...) {
-    // The chunk dies with this call; the connection is being aborted anyway.
-    chunk_ = {};
-    busy_ = false;
-    throw;
-  }
-  busy_ = false;
+  receive(*this, data);
 }
 
 void LineReceiver::setLineMode(std::string_view extra) {
@@ -81,53 +53,21 @@ void LineReceiver::lineLengthExceeded(std::string_view line) {
 }
 
 void LineReceiver::pauseProducing() {
-  if (paused_) {
-    return;
-  }
-  paused_ = true;
-  if (transport() != nullptr) {
-    transport()->pauseProducing();
-  }
+  pauseParsing(*this);
 }
 
 void LineReceiver::resumeProducing() {
-  if (!paused_ || stopped_) {
-    return;
-  }
-  paused_ = false;
-  if (transport() != nullptr) {
-    transport()->resumeProducing();
-  }
-  // Deliver what was held while paused. From inside a hook this only returns, and the loop
-  // that is already running picks the held bytes up.
-  dataReceived({});
+  resumeParsing(*this);
 }
 
 void LineReceiver::stopProducing() {
-  if (stopped_) {
-    return;
-  }
-  stopped_ = true;
-  paused_ = true;
-  if (transport() != nullptr) {
-    transport()->stopProducing();
-  }
+  stopParsing(*this);
 }
 
-bool LineReceiver::mayDeliver() const {
-  // A null transport means connectionLost has run (or makeConnection has not), and a
-  // disconnecting one that the connection is ending (a hook or the peer closed it): nobody
-  // should hear from this protocol any more.
-  return !paused_ && !stopped_ && transport() != nullptr && !transport()->disconnecting();
-}
-
-std::string_view LineReceiver::held() const noexcept {
-  return std::string_view{buffer_}.substr(start_);
-}
-
-void LineReceiver::deliver() {
-  while (mayDeliver() && deliverOne()) {
-  }
+// Once the transport is disconnecting (a hook or the peer closed it) no line is delivered again,
+// and bytes arriving from outside are dropped.
+bool LineReceiver::finished() const {
+  return transport() != nullptr && transport()->disconnecting();
 }
 
 // Delivers one line or one raw chunk; false when more data is needed (or parsing must stop).
@@ -267,18 +207,8 @@ void LineReceiver::extendBuffer() {
 
 // Leaves only buffer_ holding the unparsed bytes, for the next call.
 void LineReceiver::compact() {
-  if (start_ > 0) {
-    buffer_.erase(0, start_);
-    scanned_ -= std::min(scanned_, start_);
-    start_ = 0;
-  }
-  buffer_.append(chunk_);
-  chunk_ = {};
-  buffer_.append(incoming_);
-  incoming_.clear();
-  if (buffer_.empty() && buffer_.capacity() > kShrinkAbove) {
-    buffer_.shrink_to_fit();
-  }
+  scanned_ -= std::min(scanned_, start_);  // It counts from the bytes about to be erased.
+  keepUnparsed();
 }
 
 // Empties the buffer and returns its contents. It leaves the bytes of buffer_ in place (only

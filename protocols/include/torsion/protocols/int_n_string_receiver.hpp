@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include <torsion/protocols/detail/pausable_parse.hpp>
 #include <torsion/transports/ipush_producer.hpp>
 #include <torsion/transports/protocol.hpp>
 
@@ -47,7 +48,7 @@ namespace torsion {
 /// those already held). Delivery stops as soon as the hook that ran returns if it paused or
 /// stopped the receiver, if the transport is disconnecting, or if `connectionLost` ran.
 template <class Prefix>
-class IntNStringReceiver : public Protocol, public IPushProducer {
+class IntNStringReceiver : public Protocol, public IPushProducer, private detail::PausableParse {
  public:
   /// Twisted's `MAX_LENGTH` default.
   static constexpr std::size_t kDefaultMaxLength = 99999;
@@ -92,33 +93,21 @@ class IntNStringReceiver : public Protocol, public IPushProducer {
   [[nodiscard]] bool paused() const noexcept { return paused_; }
 
  private:
+  // The queue, pause state and dataReceived loop live in the helper (see its comment); this
+  // class keeps the length-prefix parsing.
+  friend class detail::PausableParse;
+  static constexpr bool kQueuesWhenFinished = false;  // Nothing can use them: drop them at once.
+
   [[nodiscard]] static std::size_t decode(std::string_view prefix) noexcept;
-  [[nodiscard]] bool mayDeliver() const;
   [[nodiscard]] bool finished() const;
-  [[nodiscard]] std::string_view held() const noexcept;
-  void deliver();
   bool deliverOne();
   bool deliverHeld();
   bool fill(std::size_t size);
   bool tooLong(std::size_t length);
   void compact();
-  void dropAll() noexcept;
 
   std::size_t maxLength_;
-  bool paused_ = false;
-  bool stopped_ = false;
-  bool broken_ = false;
-  bool busy_ = false;
-
-  // The unparsed bytes are, in order: buffer_[start_..], then chunk_ (the unparsed rest of the
-  // chunk the outermost dataReceived is parsing, read in place), then incoming_ (bytes queued by
-  // re-entrant calls). Between calls only buffer_ holds anything: an incomplete string, or what
-  // arrived while paused. Re-entrant bytes go to incoming_ so that the view a hook is reading
-  // into buffer_ is never invalidated by a reallocation.
-  std::string buffer_;
-  std::size_t start_ = 0;
-  std::string_view chunk_;
-  std::string incoming_;
+  bool broken_ = false;  // A prefix was too long: the stream cannot be resynced.
 };
 
 extern template class IntNStringReceiver<std::uint8_t>;

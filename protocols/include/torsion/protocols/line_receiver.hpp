@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include <torsion/protocols/detail/pausable_parse.hpp>
 #include <torsion/transports/ipush_producer.hpp>
 #include <torsion/transports/protocol.hpp>
 
@@ -51,7 +52,7 @@ namespace torsion {
 /// are queued behind those already held). Delivery stops as soon as the hook that ran returns
 /// if it paused or stopped the receiver, if the transport is disconnecting, or if the
 /// connection was lost (`connectionLost` ran).
-class LineReceiver : public Protocol, public IPushProducer {
+class LineReceiver : public Protocol, public IPushProducer, private detail::PausableParse {
  public:
   /// Twisted's `MAX_LENGTH` default.
   static constexpr std::size_t kDefaultMaxLength = 16384;
@@ -120,9 +121,12 @@ class LineReceiver : public Protocol, public IPushProducer {
   [[nodiscard]] bool paused() const noexcept { return paused_; }
 
  private:
-  [[nodiscard]] bool mayDeliver() const;
-  [[nodiscard]] std::string_view held() const noexcept;
-  void deliver();
+  // The queue, pause state and dataReceived loop live in the helper (see its comment); this
+  // class keeps the line parsing.
+  friend class detail::PausableParse;
+  static constexpr bool kQueuesWhenFinished = true;  // clearLineBuffer returns a hook's bytes.
+
+  [[nodiscard]] bool finished() const;
   bool deliverOne();
   bool deliverLine();
   [[nodiscard]] bool resumeAfterExceeded() const noexcept;
@@ -134,20 +138,7 @@ class LineReceiver : public Protocol, public IPushProducer {
   std::string delimiter_ = "\r\n";
   std::size_t maxLength_ = kDefaultMaxLength;
   bool lineMode_ = true;
-  bool paused_ = false;
-  bool stopped_ = false;
-  bool busy_ = false;
-
-  // The unparsed bytes are, in order: buffer_[start_..], then chunk_ (the unparsed rest of the
-  // chunk the outermost dataReceived is parsing, read in place), then incoming_ (bytes queued by
-  // re-entrant calls). Between calls only buffer_ holds anything: the incomplete tail, or what
-  // arrived while paused. Re-entrant bytes go to incoming_ so that the view a hook is reading
-  // into buffer_ is never invalidated by a reallocation.
-  std::string buffer_;
-  std::size_t start_ = 0;
   std::size_t scanned_ = 0;  // buffer_[start_..scanned_) holds no delimiter start.
-  std::string_view chunk_;
-  std::string incoming_;
 };
 
 }  // namespace torsion
