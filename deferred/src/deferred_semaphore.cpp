@@ -3,6 +3,7 @@
 #include <utility>
 
 #include <torsion/deferred/deferred_semaphore.hpp>
+#include <torsion/deferred/detail/dispatch_guard.hpp>
 #include <torsion/deferred/error.hpp>
 #include <torsion/deferred/source_location.hpp>
 
@@ -53,20 +54,7 @@ void DeferredSemaphore::dispatch() {
   if (dispatching_) {
     return;  // the hand-over loop further up the stack serves the next waiter
   }
-  dispatching_ = true;
-
-  struct Reset {
-    explicit Reset(bool& f) noexcept : flag(f) {}
-
-    Reset(const Reset&) = delete;
-    Reset& operator=(const Reset&) = delete;
-    Reset(Reset&&) = delete;
-    Reset& operator=(Reset&&) = delete;
-
-    ~Reset() { flag = false; }
-
-    bool& flag;
-  } reset(dispatching_);
+  const detail::DispatchGuard guard(dispatching_);
 
   while (tokens_ > 0 && !waiting_.empty()) {
     Deferred<void> d = std::move(waiting_.front());

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include <torsion/deferred/deferred.hpp>
+#include <torsion/deferred/detail/dispatch_guard.hpp>
 #include <torsion/deferred/error.hpp>
 #include <torsion/deferred/source_location.hpp>
 
@@ -107,20 +108,7 @@ class DeferredQueue {
     if (dispatching_) {
       return;  // the loop below, further up the stack, delivers it
     }
-    dispatching_ = true;
-
-    struct Reset {
-      explicit Reset(bool& f) noexcept : flag(f) {}
-
-      Reset(const Reset&) = delete;
-      Reset& operator=(const Reset&) = delete;
-      Reset(Reset&&) = delete;
-      Reset& operator=(Reset&&) = delete;
-
-      ~Reset() { flag = false; }
-
-      bool& flag;
-    } reset(dispatching_);
+    const detail::DispatchGuard guard(dispatching_);
 
     while (!waiting_.empty() && !pending_.empty()) {
       Deferred<T> d = std::move(waiting_.front());
