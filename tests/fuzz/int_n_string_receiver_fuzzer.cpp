@@ -15,18 +15,14 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <torsion/deferred/failure.hpp>
 #include <torsion/protocols/int_n_string_receiver.hpp>
 
-#include "fake_connection.hpp"
-#include "fuzz_input.hpp"
-#include "fuzz_target.hpp"
+#include "receiver_fuzz_driver.hpp"
 
 namespace {
 
@@ -44,6 +40,9 @@ struct Options {
   std::size_t maxLength = 0;
   std::uint8_t transportKind = 0;
   bool changesAllowed = false;  // kNewMaxLength strings act
+
+  // The reference parser defines the outcome whatever the chunking.
+  [[nodiscard]] static bool chunkIndependent() noexcept { return true; }
 };
 
 struct Outcome {
@@ -68,14 +67,16 @@ bool closes(Action action) {
 // The receiver under test: records what it delivers, checks each hook call against the
 // invariants above, and acts on the messages as the input says.
 template <class Prefix>
-class Receiver final : public torsion::IntNStringReceiver<Prefix> {
+class Receiver final
+    : public torsion::fuzz::RecordingReceiver<torsion::IntNStringReceiver<Prefix>> {
   using Base = torsion::IntNStringReceiver<Prefix>;
+  using Recording = torsion::fuzz::RecordingReceiver<Base>;
 
  public:
-  explicit Receiver(const Options& options) : Base(options.maxLength), options_(&options) {}
+  explicit Receiver(const Options& options) : Recording(options.maxLength), options_(&options) {}
 
   void stringReceived(std::string_view string) override {
-    checkMayDeliver();
+    this->checkMayDeliver();
     check(!outcome_.exceeded, "a string was delivered after lengthLimitExceeded");
     check(string.size() <= this->maxLength(), "a string longer than maxLength was delivered");
     outcome_.strings.emplace_back(string);
@@ -92,7 +93,7 @@ class Receiver final : public torsion::IntNStringReceiver<Prefix> {
         }
         break;
       case Action::kEcho:
-        appendPrefixed(expectedWrites_, string);
+        this->expectWritten(prefixed(string));
         this->sendString(string);
         break;
       case Action::kAbort:
@@ -102,47 +103,32 @@ class Receiver final : public torsion::IntNStringReceiver<Prefix> {
   }
 
   void lengthLimitExceeded(std::size_t length) override {
-    checkMayDeliver();
+    this->checkMayDeliver();
     check(length > this->maxLength(), "lengthLimitExceeded got a length within maxLength");
     check(!outcome_.exceeded, "lengthLimitExceeded ran twice");
     outcome_.exceeded = length;
     Base::lengthLimitExceeded(length);
   }
 
-  void connectionLost(const torsion::Failure& reason) override {
-    check(!lost_, "connectionLost ran twice");
-    lost_ = true;
-    Base::connectionLost(reason);
-  }
-
-  [[nodiscard]] bool lost() const noexcept { return lost_; }
-
   Outcome finish(const torsion::testing::StringTransport& transport) {
-    check(transport.value() == expectedWrites_,
-          "the transport holds other bytes than sendString's");
-    outcome_.written = transport.value();
+    outcome_.written =
+        this->checkWritten(transport, "the transport holds other bytes than sendString's");
     return std::move(outcome_);
   }
 
  private:
-  static void appendPrefixed(std::string& out, std::string_view string) {
+  // `string` as sendString frames it: its length, big-endian in kPrefixLength bytes, then it.
+  static std::string prefixed(std::string_view string) {
+    std::string out;
     for (std::size_t i = Base::kPrefixLength; i-- > 0;) {
       out += static_cast<char>((string.size() >> (8 * i)) & 0xffU);
     }
     out.append(string);
-  }
-
-  void checkMayDeliver() const {
-    check(!lost_, "a hook ran after connectionLost");
-    check(this->transport() != nullptr, "a hook ran without a transport");
-    check(!this->transport()->disconnecting(),
-          "a hook ran after the transport started disconnecting");
+    return out;
   }
 
   const Options* options_;
   Outcome outcome_;
-  std::string expectedWrites_;
-  bool lost_ = false;
 };
 
 // Parses the whole stream, acting on the strings as the hook does. Deliberately written apart
@@ -181,42 +167,20 @@ Outcome reference(std::string_view stream, const Options& options) {
 }
 
 template <class Prefix>
-Outcome run(const Options& options, const std::vector<std::string_view>& chunks) {
-  Receiver<Prefix> receiver(options);
-  torsion::fuzz::FakeConnection connection(options.transportKind);
-  connection.connect(receiver);
-  for (const std::string_view chunk : chunks) {
-    if (!connection.reading() || receiver.lost()) {
-      break;  // A real transport stops reading once a close was requested.
-    }
-    receiver.dataReceived(chunk);
-    connection.endTurn();
-  }
-  return receiver.finish(connection.transport());
-}
-
-template <class Prefix>
-void fuzz(const Options& options, std::string_view sizes, std::string_view stream) {
-  const std::vector<std::string_view> chunks = torsion::fuzz::cutIntoChunks(stream, sizes);
-  Outcome expected = reference<Prefix>(stream, options);
-  const Outcome chunked = run<Prefix>(options, chunks);
-  expected.written = chunked.written;  // checked against sendString's bytes by finish()
-  check(chunked == expected, "the strings differ from the reference parser's");
-  if (chunks.size() > 1) {
-    check(run<Prefix>(options, {stream}) == chunked, "chunking changed the outcome");
+void fuzz(const Options& options, const torsion::fuzz::ChunkedStream& input) {
+  Outcome expected = reference<Prefix>(input.stream, options);
+  const auto runs = torsion::fuzz::runChunkedAndWhole<Receiver<Prefix>>(options, input);
+  expected.written = runs.chunked.written;  // checked against sendString's bytes by finish()
+  check(runs.chunked == expected, "the strings differ from the reference parser's");
+  if (runs.whole) {
+    check(*runs.whole == runs.chunked, "chunking changed the outcome");
   }
 }
 
 Options readOptions(torsion::fuzz::FuzzInput& input) {
   Options options;
-  const std::uint8_t maxLength = input.takeByte();
-  if (maxLength >= 224) {
-    options.maxLength = 99999;  // Twisted's default
-  } else if (maxLength == 223) {
-    options.maxLength = std::numeric_limits<std::size_t>::max();
-  } else {
-    options.maxLength = maxLength % 64U;
-  }
+  options.maxLength = torsion::fuzz::readMaxLength(
+      input, {.defaultMax = 99999, .modulus = 64, .offersUnbounded = true});  // Twisted's default
   options.transportKind = input.takeByte();
   options.changesAllowed = (input.takeByte() & 0x01U) != 0;
   return options;
@@ -229,17 +193,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   torsion::fuzz::FuzzInput input(data, size);
   const std::uint8_t prefix = input.takeByte();
   const Options options = readOptions(input);
-  const std::string_view sizes = input.takeBytes(input.takeByte());
-  const std::string_view stream = input.takeRest();
+  const torsion::fuzz::ChunkedStream chunkedStream = torsion::fuzz::readChunkedStream(input);
   switch (prefix % 3) {
     case 0:
-      fuzz<std::uint8_t>(options, sizes, stream);
+      fuzz<std::uint8_t>(options, chunkedStream);
       break;
     case 1:
-      fuzz<std::uint16_t>(options, sizes, stream);
+      fuzz<std::uint16_t>(options, chunkedStream);
       break;
     default:
-      fuzz<std::uint32_t>(options, sizes, stream);
+      fuzz<std::uint32_t>(options, chunkedStream);
       break;
   }
   return 0;

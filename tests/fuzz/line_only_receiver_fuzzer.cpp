@@ -17,26 +17,19 @@
 //   delimiter or the limit ("from the next chunk on") turn the comparison off.
 
 #include <algorithm>
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <torsion/deferred/failure.hpp>
 #include <torsion/protocols/line_only_receiver.hpp>
 
-#include "fake_connection.hpp"
-#include "fuzz_input.hpp"
-#include "fuzz_target.hpp"
+#include "receiver_fuzz_driver.hpp"
 
 namespace {
 
 using torsion::fuzz::check;
-
-const std::array<std::string, 7> kDelimiters{
-    "\r\n", "\n", "\r", "\r\n\r\n", "aa", "aba", std::string(1, '\0')};
 
 // What a hook does when a line starts with this byte.
 enum class Action : unsigned char {
@@ -64,10 +57,10 @@ struct Outcome {
 
 // The receiver under test: records what it delivers, checks each hook call against the
 // invariants above, and acts on the messages as the input says.
-class Receiver final : public torsion::LineOnlyReceiver {
+class Receiver final : public torsion::fuzz::RecordingReceiver<torsion::LineOnlyReceiver> {
  public:
   explicit Receiver(const Options& options)
-      : LineOnlyReceiver(options.maxLength, options.delimiter), options_(&options) {}
+      : RecordingReceiver(options.maxLength, options.delimiter), options_(&options) {}
 
   void feed(std::string_view chunk) {
     in_ += chunk.size();
@@ -103,27 +96,12 @@ class Receiver final : public torsion::LineOnlyReceiver {
     LineOnlyReceiver::lineLengthExceeded(line);
   }
 
-  void connectionLost(const torsion::Failure& reason) override {
-    check(!lost_, "connectionLost ran twice");
-    lost_ = true;
-    LineOnlyReceiver::connectionLost(reason);
-  }
-
-  [[nodiscard]] bool lost() const noexcept { return lost_; }
-
   Outcome finish(const torsion::testing::StringTransport& transport) {
-    check(transport.value() == expectedWrites_, "the transport holds other bytes than sendLine's");
-    outcome_.written = transport.value();
+    outcome_.written = checkWritten(transport, "the transport holds other bytes than sendLine's");
     return std::move(outcome_);
   }
 
  private:
-  void checkMayDeliver() const {
-    check(!lost_, "a hook ran after connectionLost");
-    check(transport() != nullptr, "a hook ran without a transport");
-    check(!transport()->disconnecting(), "a hook ran after the transport started disconnecting");
-  }
-
   void act(Action action, std::string_view line) {
     const auto arg = line.size() > 1 ? static_cast<unsigned char>(line[1]) : 0U;
     switch (action) {
@@ -132,7 +110,8 @@ class Receiver final : public torsion::LineOnlyReceiver {
         break;
       case Action::kNewDelimiter:
         if (options_->changesAllowed) {
-          setDelimiter(kDelimiters[arg % kDelimiters.size()]);
+          setDelimiter(
+              std::string(torsion::fuzz::kDelimiters[arg % torsion::fuzz::kDelimiters.size()]));
         }
         break;
       case Action::kNewMaxLength:
@@ -141,7 +120,8 @@ class Receiver final : public torsion::LineOnlyReceiver {
         }
         break;
       case Action::kEcho:
-        expectedWrites_.append(line).append(delimiter());
+        expectWritten(line);
+        expectWritten(delimiter());
         sendLine(line);
         break;
       case Action::kAbort:
@@ -155,43 +135,18 @@ class Receiver final : public torsion::LineOnlyReceiver {
   const Options* options_;
   Outcome outcome_;
   std::string chunkDelimiter_;
-  std::string expectedWrites_;
   std::size_t in_ = 0;
   std::size_t out_ = 0;
-  bool lost_ = false;
 };
 
 Options readOptions(torsion::fuzz::FuzzInput& input) {
   Options options;
-  const std::uint8_t delimiter = input.takeByte();
-  if (delimiter % 8 < kDelimiters.size()) {
-    options.delimiter = kDelimiters[delimiter % 8];
-  } else {
-    options.delimiter = input.takeBytes(input.takeByte() % 4 + 1U);
-    if (options.delimiter.empty()) {
-      options.delimiter = "\n";
-    }
-  }
-  const std::uint8_t maxLength = input.takeByte();
-  options.maxLength =
-      maxLength >= 224 ? torsion::LineOnlyReceiver::kDefaultMaxLength : maxLength % 32U;
+  options.delimiter = torsion::fuzz::readDelimiter(input);
+  options.maxLength = torsion::fuzz::readMaxLength(
+      input, {.defaultMax = torsion::LineOnlyReceiver::kDefaultMaxLength, .modulus = 32});
   options.transportKind = input.takeByte();
   options.changesAllowed = (input.takeByte() & 0x01U) != 0;
   return options;
-}
-
-Outcome run(const Options& options, const std::vector<std::string_view>& chunks) {
-  Receiver receiver(options);
-  torsion::fuzz::FakeConnection connection(options.transportKind);
-  connection.connect(receiver);
-  for (const std::string_view chunk : chunks) {
-    if (!connection.reading() || receiver.lost()) {
-      break;  // A real transport stops reading once a close was requested.
-    }
-    receiver.feed(chunk);
-    connection.endTurn();
-  }
-  return receiver.finish(connection.transport());
 }
 
 }  // namespace
@@ -200,12 +155,11 @@ Outcome run(const Options& options, const std::vector<std::string_view>& chunks)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   torsion::fuzz::FuzzInput input(data, size);
   const Options options = readOptions(input);
-  const std::string_view sizes = input.takeBytes(input.takeByte());
-  const std::string_view stream = input.takeRest();
-  const std::vector<std::string_view> chunks = torsion::fuzz::cutIntoChunks(stream, sizes);
-  const Outcome chunked = run(options, chunks);
-  if (options.chunkIndependent() && chunks.size() > 1) {
-    const Outcome whole = run(options, {stream});
+  const auto runs =
+      torsion::fuzz::runChunkedAndWhole<Receiver>(options, torsion::fuzz::readChunkedStream(input));
+  if (runs.whole) {
+    const Outcome& chunked = runs.chunked;
+    const Outcome& whole = *runs.whole;
     if (chunked.exceeded) {
       check(chunked.lines.size() <= whole.lines.size() &&
                 std::equal(chunked.lines.begin(), chunked.lines.end(), whole.lines.begin()),

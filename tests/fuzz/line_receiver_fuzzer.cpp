@@ -15,26 +15,19 @@
 //   bytes and the same writes, unless a hook does something chunk-dependent (clearLineBuffer,
 //   feeding bytes back, giving back part of a too-long line).
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <torsion/deferred/failure.hpp>
 #include <torsion/protocols/line_receiver.hpp>
 
-#include "fake_connection.hpp"
-#include "fuzz_input.hpp"
-#include "fuzz_target.hpp"
+#include "receiver_fuzz_driver.hpp"
 
 namespace {
 
 using torsion::fuzz::check;
-
-const std::array<std::string, 7> kDelimiters{
-    "\r\n", "\n", "\r", "\r\n\r\n", "aa", "aba", std::string(1, '\0')};
 
 // What a hook does when a line starts with this byte.
 enum class Action : unsigned char {
@@ -85,14 +78,34 @@ struct Outcome {
 
 // The receiver under test: records what it delivers, checks each hook call against the
 // invariants above, and acts on the messages as the input says.
-class Receiver final : public torsion::LineReceiver {
+class Receiver final : public torsion::fuzz::RecordingReceiver<torsion::LineReceiver> {
  public:
   explicit Receiver(const Options& options)
-      : LineReceiver(options.maxLength, options.delimiter), options_(&options) {}
+      : RecordingReceiver(options.maxLength, options.delimiter), options_(&options) {}
 
   void feed(std::string_view chunk) {
     in_ += chunk.size();
     dataReceived(chunk);
+  }
+
+  // The driver's resume and pause between chunks; a closed connection gets neither.
+  void beforeChunk(const torsion::fuzz::FakeConnection& connection, std::size_t index) {
+    if (options_->resumeBeforeChunk && connection.reading() && !lost()) {
+      resumeProducing();
+    }
+    if (options_->pauseBetweenChunks && index % 3 == 2 && connection.reading() && !lost()) {
+      pauseProducing();
+    }
+  }
+
+  // Later resumes deliver what is still held. Each resume that ends paused again delivered at
+  // least one line (a pausing hook), so this ends; the check catches a resume that does not.
+  void afterChunks(const torsion::fuzz::FakeConnection& connection) {
+    for (std::size_t resumes = 0; paused() && connection.reading() && !lost(); ++resumes) {
+      check(resumes <= in_, "resumeProducing keeps the receiver paused");
+      resumeProducing();
+      connection.endTurn();
+    }
   }
 
   void lineReceived(std::string_view line) override {
@@ -142,31 +155,18 @@ class Receiver final : public torsion::LineReceiver {
     LineReceiver::lineLengthExceeded(line);
   }
 
-  void connectionLost(const torsion::Failure& reason) override {
-    check(!lost_, "connectionLost ran twice");
-    lost_ = true;
-    LineReceiver::connectionLost(reason);
-  }
-
-  [[nodiscard]] bool lost() const noexcept { return lost_; }
-
-  [[nodiscard]] std::size_t bytesFed() const noexcept { return in_; }
-
   // Checks the end-of-run invariants and returns what the run produced.
   Outcome finish(const torsion::testing::StringTransport& transport) {
     out_ += clearLineBuffer().size();
     check(out_ == in_, "the bytes delivered differ from the bytes fed");
-    check(transport.value() == expectedWrites_, "the transport holds other bytes than sendLine's");
-    outcome_.written = transport.value();
+    outcome_.written = checkWritten(transport, "the transport holds other bytes than sendLine's");
     return std::move(outcome_);
   }
 
  private:
   void checkMayDeliver() const {
-    check(!lost_, "a hook ran after connectionLost");
-    check(transport() != nullptr, "a hook ran without a transport");
+    RecordingReceiver::checkMayDeliver();
     check(!paused(), "a hook ran while the receiver was paused");
-    check(!transport()->disconnecting(), "a hook ran after the transport started disconnecting");
   }
 
   void act(Action action, std::string_view line) {
@@ -185,13 +185,15 @@ class Receiver final : public torsion::LineReceiver {
         stopProducing();
         break;
       case Action::kNewDelimiter:
-        setDelimiter(kDelimiters[arg % kDelimiters.size()]);
+        setDelimiter(
+            std::string(torsion::fuzz::kDelimiters[arg % torsion::fuzz::kDelimiters.size()]));
         break;
       case Action::kNewMaxLength:
         setMaxLength(arg % 32);
         break;
       case Action::kEcho:
-        expectedWrites_.append(line).append(delimiter());
+        expectWritten(line);
+        expectWritten(delimiter());
         sendLine(line);
         break;
       case Action::kClear:
@@ -217,25 +219,15 @@ class Receiver final : public torsion::LineReceiver {
 
   const Options* options_;
   Outcome outcome_;
-  std::string expectedWrites_;
   std::size_t in_ = 0;
   std::size_t out_ = 0;
-  bool lost_ = false;
 };
 
 Options readOptions(torsion::fuzz::FuzzInput& input) {
   Options options;
-  const std::uint8_t delimiter = input.takeByte();
-  if (delimiter % 8 < kDelimiters.size()) {
-    options.delimiter = kDelimiters[delimiter % 8];
-  } else {
-    options.delimiter = input.takeBytes(input.takeByte() % 4 + 1U);
-    if (options.delimiter.empty()) {
-      options.delimiter = "\n";
-    }
-  }
-  const std::uint8_t maxLength = input.takeByte();
-  options.maxLength = maxLength >= 224 ? torsion::LineReceiver::kDefaultMaxLength : maxLength % 32U;
+  options.delimiter = torsion::fuzz::readDelimiter(input);
+  options.maxLength = torsion::fuzz::readMaxLength(
+      input, {.defaultMax = torsion::LineReceiver::kDefaultMaxLength, .modulus = 32});
   options.transportKind = input.takeByte();
   const std::uint8_t flags = input.takeByte();
   options.resumeBeforeChunk = (flags & 0x01U) != 0;
@@ -246,50 +238,18 @@ Options readOptions(torsion::fuzz::FuzzInput& input) {
   return options;
 }
 
-Outcome run(const Options& options, const std::vector<std::string_view>& chunks) {
-  Receiver receiver(options);
-  torsion::fuzz::FakeConnection connection(options.transportKind);
-  connection.connect(receiver);
-  std::size_t index = 0;
-  for (const std::string_view chunk : chunks) {
-    if (options.resumeBeforeChunk && connection.reading() && !receiver.lost()) {
-      receiver.resumeProducing();
-    }
-    if (!connection.reading() || receiver.lost()) {
-      break;  // A real transport stops reading once a close was requested.
-    }
-    if (options.pauseBetweenChunks && index % 3 == 2) {
-      receiver.pauseProducing();
-    }
-    receiver.feed(chunk);
-    connection.endTurn();
-    ++index;
-  }
-  // Later resumes deliver what is still held. Each resume that ends paused again delivered at
-  // least one line (a pausing hook), so this ends; the check catches a resume that does not.
-  for (std::size_t resumes = 0; receiver.paused() && connection.reading() && !receiver.lost();
-       ++resumes) {
-    check(resumes <= receiver.bytesFed(), "resumeProducing keeps the receiver paused");
-    receiver.resumeProducing();
-    connection.endTurn();
-  }
-  return receiver.finish(connection.transport());
-}
-
 }  // namespace
 
 // NOLINTNEXTLINE(readability-identifier-naming): libFuzzer fixes the name.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   torsion::fuzz::FuzzInput input(data, size);
   const Options options = readOptions(input);
-  const std::string_view sizes = input.takeBytes(input.takeByte());
-  const std::string_view stream = input.takeRest();
-  const std::vector<std::string_view> chunks = torsion::fuzz::cutIntoChunks(stream, sizes);
-  const Outcome chunked = run(options, chunks);
-  if (options.chunkIndependent() && chunks.size() > 1) {
-    const Outcome whole = run(options, {stream});
-    check(chunked.events == whole.events, "chunking changed the lines or raw data delivered");
-    check(chunked.written == whole.written, "chunking changed what was written");
+  const auto runs =
+      torsion::fuzz::runChunkedAndWhole<Receiver>(options, torsion::fuzz::readChunkedStream(input));
+  if (runs.whole) {
+    check(runs.chunked.events == runs.whole->events,
+          "chunking changed the lines or raw data delivered");
+    check(runs.chunked.written == runs.whole->written, "chunking changed what was written");
   }
   return 0;
 }

@@ -15,19 +15,15 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <torsion/deferred/failure.hpp>
 #include <torsion/protocols/errors.hpp>
 #include <torsion/protocols/netstring_receiver.hpp>
 
-#include "fake_connection.hpp"
-#include "fuzz_input.hpp"
-#include "fuzz_target.hpp"
+#include "receiver_fuzz_driver.hpp"
 
 namespace {
 
@@ -45,6 +41,9 @@ struct Options {
   std::size_t maxLength = 0;
   std::uint8_t transportKind = 0;
   bool changesAllowed = false;  // kNewMaxLength strings act
+
+  // The reference parser defines the outcome whatever the chunking.
+  [[nodiscard]] static bool chunkIndependent() noexcept { return true; }
 };
 
 struct Outcome {
@@ -65,10 +64,10 @@ bool closes(Action action) {
 
 // The receiver under test: records what it delivers, checks each hook call against the
 // invariants above, and acts on the messages as the input says.
-class Receiver final : public torsion::NetstringReceiver {
+class Receiver final : public torsion::fuzz::RecordingReceiver<torsion::NetstringReceiver> {
  public:
   explicit Receiver(const Options& options)
-      : NetstringReceiver(options.maxLength), options_(&options) {}
+      : RecordingReceiver(options.maxLength), options_(&options) {}
 
   void stringReceived(std::string_view string) override {
     checkMayDeliver();
@@ -88,7 +87,9 @@ class Receiver final : public torsion::NetstringReceiver {
         }
         break;
       case Action::kEcho:
-        expectedWrites_.append(std::to_string(string.size())).append(":").append(string) += ',';
+        expectWritten(std::to_string(string.size()) + ':');
+        expectWritten(string);
+        expectWritten(",");
         sendString(string);
         break;
       case Action::kAbort:
@@ -106,32 +107,14 @@ class Receiver final : public torsion::NetstringReceiver {
     transport()->loseConnection();
   }
 
-  void connectionLost(const torsion::Failure& reason) override {
-    check(!lost_, "connectionLost ran twice");
-    lost_ = true;
-    NetstringReceiver::connectionLost(reason);
-  }
-
-  [[nodiscard]] bool lost() const noexcept { return lost_; }
-
   Outcome finish(const torsion::testing::StringTransport& transport) {
-    check(transport.value() == expectedWrites_,
-          "the transport holds other bytes than sendString's");
-    outcome_.written = transport.value();
+    outcome_.written = checkWritten(transport, "the transport holds other bytes than sendString's");
     return std::move(outcome_);
   }
 
  private:
-  void checkMayDeliver() const {
-    check(!lost_, "a hook ran after connectionLost");
-    check(transport() != nullptr, "a hook ran without a transport");
-    check(!transport()->disconnecting(), "a hook ran after the transport started disconnecting");
-  }
-
   const Options* options_;
   Outcome outcome_;
-  std::string expectedWrites_;
-  bool lost_ = false;
 };
 
 struct Expected {
@@ -202,31 +185,13 @@ Expected reference(std::string_view stream, const Options& options) {
 
 Options readOptions(torsion::fuzz::FuzzInput& input) {
   Options options;
-  const std::uint8_t maxLength = input.takeByte();
-  if (maxLength >= 224) {
-    options.maxLength = torsion::NetstringReceiver::kDefaultMaxLength;
-  } else if (maxLength == 223) {
-    options.maxLength = std::numeric_limits<std::size_t>::max();
-  } else {
-    options.maxLength = maxLength % 64U;
-  }
+  options.maxLength = torsion::fuzz::readMaxLength(
+      input, {.defaultMax = torsion::NetstringReceiver::kDefaultMaxLength,
+              .modulus = 64,
+              .offersUnbounded = true});
   options.transportKind = input.takeByte();
   options.changesAllowed = (input.takeByte() & 0x01U) != 0;
   return options;
-}
-
-Outcome run(const Options& options, const std::vector<std::string_view>& chunks) {
-  Receiver receiver(options);
-  torsion::fuzz::FakeConnection connection(options.transportKind);
-  connection.connect(receiver);
-  for (const std::string_view chunk : chunks) {
-    if (!connection.reading() || receiver.lost()) {
-      break;  // A real transport stops reading once a close was requested.
-    }
-    receiver.dataReceived(chunk);
-    connection.endTurn();
-  }
-  return receiver.finish(connection.transport());
 }
 
 }  // namespace
@@ -235,19 +200,17 @@ Outcome run(const Options& options, const std::vector<std::string_view>& chunks)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   torsion::fuzz::FuzzInput input(data, size);
   const Options options = readOptions(input);
-  const std::string_view sizes = input.takeBytes(input.takeByte());
-  const std::string_view stream = input.takeRest();
-  const std::vector<std::string_view> chunks = torsion::fuzz::cutIntoChunks(stream, sizes);
-  const Expected expected = reference(stream, options);
-  const Outcome chunked = run(options, chunks);
-  check(chunked.strings == expected.strings, "the strings differ from the reference parser's");
-  check(chunked.error.has_value() == expected.broken,
+  const torsion::fuzz::ChunkedStream chunkedStream = torsion::fuzz::readChunkedStream(input);
+  const Expected expected = reference(chunkedStream.stream, options);
+  const auto runs = torsion::fuzz::runChunkedAndWhole<Receiver>(options, chunkedStream);
+  check(runs.chunked.strings == expected.strings, "the strings differ from the reference parser's");
+  check(runs.chunked.error.has_value() == expected.broken,
         "the receiver and the reference parser disagree on whether the peer is broken");
-  if (chunks.size() > 1) {
-    const Outcome whole = run(options, {stream});
-    check(whole.strings == expected.strings, "the strings differ from the reference parser's");
-    check(whole.error == chunked.error, "chunking changed the netstring error");
-    check(whole.written == chunked.written, "chunking changed what was written");
+  if (runs.whole) {
+    check(runs.whole->strings == expected.strings,
+          "the strings differ from the reference parser's");
+    check(runs.whole->error == runs.chunked.error, "chunking changed the netstring error");
+    check(runs.whole->written == runs.chunked.written, "chunking changed what was written");
   }
   return 0;
 }
