@@ -10,6 +10,8 @@ namespace torsion::detail {
 /// Ownership: borrows `flag`, which must outlive the guard.
 class DispatchGuard {
  public:
+  // The assignment sets the guarded flag through the reference, which the initializer cannot.
+  // NOLINTNEXTLINE(cppcoreguidelines-prefer-member-initializer)
   explicit DispatchGuard(bool& flag) noexcept : flag_(flag) { flag_ = true; }
 
   DispatchGuard(const DispatchGuard&) = delete;
