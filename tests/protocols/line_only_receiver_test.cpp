@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <cstddef>
-#include <initializer_list>
 #include <random>
 #include <string>
 #include <string_view>
@@ -11,8 +10,8 @@
 #include <torsion/deferred/error.hpp>
 #include <torsion/protocols/line_only_receiver.hpp>
 #include <torsion/testing/string_transport.hpp>
-#include <torsion/testing/string_transport_with_disconnection.hpp>
 
+#include "line_recorders.hpp"
 #include "protocols_test_support.hpp"
 
 namespace {
@@ -20,51 +19,7 @@ namespace {
 using torsion::LineOnlyReceiver;
 using torsion::testing::StringTransport;
 
-class Recorder : public LineOnlyReceiver {
- public:
-  using LineOnlyReceiver::LineOnlyReceiver;
-
-  void lineReceived(std::string_view line) override { lines.emplace_back(line); }
-
-  void lineLengthExceeded(std::string_view line) override {
-    tooLong.emplace_back(line);
-    LineOnlyReceiver::lineLengthExceeded(line);
-  }
-
-  std::vector<std::string> lines;
-  std::vector<std::string> tooLong;
-};
-
-void feed(LineOnlyReceiver& proto, const torsion::test::Chunks& chunks) {
-  for (const std::string_view chunk : chunks) {
-    proto.dataReceived(chunk);
-  }
-}
-
-TEST_CASE(
-    "LineOnlyReceiver splits on any delimiter exactly as bytes.split does, in every "
-    "chunking",
-    "[protocols][line_only_receiver]") {
-  const std::string delimiter = GENERATE(std::string("\r\n"), std::string("\n"), std::string("END"),
-                                         std::string("abab"), std::string(1, '\0'));
-  std::string stream;
-  for (const std::string_view line :
-       std::initializer_list<std::string_view>{"foo", "", "a", "ab", "aba", "\r", "EN", "E",
-                                               "bleakness", std::string_view("\0\0", 2)}) {
-    stream.append(line).append(delimiter);
-  }
-  const std::vector<std::string> pieces = torsion::test::referenceSplit(stream, delimiter);
-  const std::vector<std::string> expected(pieces.begin(), pieces.end() - 1);
-
-  for (const auto& chunks : torsion::test::allChunkings(stream)) {
-    StringTransport tr;
-    Recorder proto(1000, delimiter);
-    proto.makeConnection(&tr);
-    feed(proto, chunks);
-    REQUIRE(proto.lines == expected);
-    REQUIRE_FALSE(tr.disconnecting());
-  }
-}
+using Recorder = torsion::test::LineRecorder<LineOnlyReceiver>;
 
 TEST_CASE("LineOnlyReceiver defaults to CRLF and 16384, and sends lines with the delimiter",
           "[protocols][line_only_receiver]") {
@@ -129,88 +84,6 @@ TEST_CASE("LineOnlyReceiver drops the connection when a line exceeds maxLength",
     big.makeConnection(&bigTr);
     big.dataReceived(std::string(16384 + 2 + 1, 'x') + "\r\nr");
     REQUIRE(bigTr.disconnecting());
-  }
-}
-
-TEST_CASE("LineOnlyReceiver stops delivering once connectionLost has run",
-          "[protocols][line_only_receiver]") {
-  struct Quitter : LineOnlyReceiver {
-    void lineReceived(std::string_view line) override {
-      lines.emplace_back(line);
-      if (line == "quit") {
-        transport()->loseConnection();
-      }
-    }
-
-    std::vector<std::string> lines;
-  };
-
-  torsion::testing::StringTransportWithDisconnection tr;
-  Quitter proto;
-  tr.connect(proto);
-  proto.dataReceived("a\r\nquit\r\nb\r\n");
-  REQUIRE(proto.lines == std::vector<std::string>{"a", "quit"});
-  REQUIRE_FALSE(proto.connected());
-}
-
-TEST_CASE(
-    "LineOnlyReceiver delivers nothing more once a hook loses the connection, even without "
-    "connectionLost",
-    "[protocols][line_only_receiver]") {
-  struct Quitter : LineOnlyReceiver {
-    void lineReceived(std::string_view line) override {
-      lines.emplace_back(line);
-      if (line == "quit") {
-        transport()->loseConnection();  // StringTransport only records it, as Twisted's does
-      }
-    }
-
-    std::vector<std::string> lines;
-  };
-
-  // Three lines in one chunk, and every other cutting: later chunks are dropped too.
-  constexpr std::string_view kStream = "quit\r\nb\r\nc\r\n";
-  for (const auto& chunks : torsion::test::allChunkings(kStream)) {
-    StringTransport tr;
-    Quitter proto;
-    proto.makeConnection(&tr);
-    feed(proto, chunks);
-    REQUIRE(proto.lines == std::vector<std::string>{"quit"});
-    REQUIRE(tr.disconnecting());
-  }
-}
-
-TEST_CASE("LineOnlyReceiver delivers nothing after an over-long line, in its chunk or later",
-          "[protocols][line_only_receiver]") {
-  const std::string stream = GENERATE(std::string("ok\r\nxxxxxxx\r\nnext\r\nmore\r\n"),
-                                      std::string("ok\r\nxxxxxxxxxxxxxxxxxxxx\r\nnext\r\n"));
-  CAPTURE(stream);
-  for (const auto& chunks : torsion::test::allChunkings(stream)) {
-    StringTransport tr;
-    Recorder proto(6);
-    proto.makeConnection(&tr);
-    feed(proto, chunks);
-    REQUIRE(proto.lines == std::vector<std::string>{"ok"});
-    REQUIRE(proto.tooLong.size() == 1);
-    REQUIRE(proto.tooLong[0].substr(0, 7) == "xxxxxxx");
-    REQUIRE(tr.disconnecting());
-  }
-}
-
-TEST_CASE("LineOnlyReceiver fed a stream cut anywhere delivers exactly the complete lines",
-          "[protocols][line_only_receiver]") {
-  constexpr std::string_view kStream = "one\r\n\r\nthree\rstill three\r\nfour\r\n";
-  for (std::size_t cut = 0; cut <= kStream.size(); ++cut) {
-    CAPTURE(cut);
-    StringTransport tr;
-    Recorder proto;
-    proto.makeConnection(&tr);
-    proto.dataReceived(kStream.substr(0, cut));
-    std::vector<std::string> expected =
-        torsion::test::referenceSplit(kStream.substr(0, cut), "\r\n");
-    expected.pop_back();
-    REQUIRE(proto.lines == expected);
-    REQUIRE_FALSE(tr.disconnecting());
   }
 }
 

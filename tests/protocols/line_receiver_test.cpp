@@ -1,7 +1,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
-#include <initializer_list>
 #include <random>
 #include <string>
 #include <string_view>
@@ -13,8 +12,8 @@
 #include <torsion/protocols/line_receiver.hpp>
 #include <torsion/reactor/clock.hpp>
 #include <torsion/testing/string_transport.hpp>
-#include <torsion/testing/string_transport_with_disconnection.hpp>
 
+#include "line_recorders.hpp"
 #include "protocols_test_support.hpp"
 
 namespace {
@@ -23,7 +22,6 @@ using torsion::LineReceiver;
 using torsion::Seconds;
 using torsion::testing::ProducerState;
 using torsion::testing::StringTransport;
-using torsion::testing::StringTransportWithDisconnection;
 
 // Acts on some lines, after Twisted's LineTester: "" switches to raw mode for the length set by
 // an earlier "len N" line, "pause" and "rawpause" pause until the clock's next turn, "stop"
@@ -77,24 +75,7 @@ class LineTester : public LineReceiver {
   std::size_t length_ = 0;
 };
 
-// Records every hook call.
-class Recorder : public LineReceiver {
- public:
-  using LineReceiver::LineReceiver;
-
-  void lineReceived(std::string_view line) override { lines.emplace_back(line); }
-
-  void rawDataReceived(std::string_view data) override { raw.append(data); }
-
-  void lineLengthExceeded(std::string_view line) override {
-    tooLong.emplace_back(line);
-    LineReceiver::lineLengthExceeded(line);
-  }
-
-  std::vector<std::string> lines;
-  std::string raw;
-  std::vector<std::string> tooLong;
-};
+using Recorder = torsion::test::LineReceiverRecorder;
 
 void feed(LineReceiver& proto, const torsion::test::Chunks& chunks) {
   for (const std::string_view chunk : chunks) {
@@ -121,31 +102,6 @@ TEST_CASE("LineReceiver switches between line and raw mode mid-chunk, however th
     proto.makeConnection(&tr);
     feed(proto, chunks);
     REQUIRE(proto.received == kModesOutput);
-  }
-}
-
-TEST_CASE("LineReceiver splits on any delimiter exactly as bytes.split does, in every chunking",
-          "[protocols][line_receiver]") {
-  const std::string delimiter = GENERATE(std::string("\r\n"), std::string("\n"), std::string("END"),
-                                         std::string("abab"), std::string(1, '\0'));
-  // Lines full of delimiter prefixes and self-overlaps, empty lines, and a tail.
-  std::string stream;
-  for (const std::string_view line : std::initializer_list<std::string_view>{
-           "hello", "", "a", "ab", "aba", "\r", "EN", "E", "x\r", std::string_view("\0\0", 2)}) {
-    stream.append(line).append(delimiter);
-  }
-  stream.append("tail");
-  const std::vector<std::string> pieces = torsion::test::referenceSplit(stream, delimiter);
-  const std::vector<std::string> expected(pieces.begin(), pieces.end() - 1);
-
-  for (const auto& chunks : torsion::test::allChunkings(stream)) {
-    StringTransport tr;
-    Recorder proto(1000, delimiter);
-    proto.makeConnection(&tr);
-    feed(proto, chunks);
-    REQUIRE(proto.lines == expected);
-    REQUIRE(proto.clearLineBuffer() == pieces.back());
-    REQUIRE_FALSE(tr.disconnecting());
   }
 }
 
@@ -423,35 +379,6 @@ TEST_CASE("LineReceiver as a push producer is paused by a full consumer and resu
   tr.unregisterProducer();
 }
 
-TEST_CASE("LineReceiver stops delivering once connectionLost has run",
-          "[protocols][line_receiver]") {
-  struct Quitter : LineReceiver {
-    void lineReceived(std::string_view line) override {
-      lines.emplace_back(line);
-      if (line == "quit") {
-        transport()->loseConnection();  // this transport runs connectionLost at once
-      }
-    }
-
-    void connectionLost(const torsion::Failure& reason) override {
-      (void)reason;
-      ++lost;
-    }
-
-    std::vector<std::string> lines;
-    int lost = 0;
-  };
-
-  StringTransportWithDisconnection tr;
-  Quitter proto;
-  tr.connect(proto);
-  proto.dataReceived("a\r\nquit\r\nb\r\nc\r\n");
-  REQUIRE(proto.lines == std::vector<std::string>{"a", "quit"});
-  REQUIRE(proto.lost == 1);
-  REQUIRE_FALSE(proto.connected());
-  proto.sendLine("ignored");  // no transport: nothing happens
-}
-
 TEST_CASE("LineReceiver queues bytes fed to dataReceived from inside a hook behind the rest",
           "[protocols][line_receiver]") {
   struct Injector : LineReceiver {
@@ -488,6 +415,8 @@ TEST_CASE(
     "LineReceiver delivers nothing more once a hook loses the connection, even without "
     "connectionLost",
     "[protocols][line_receiver]") {
+  // What LineOnlyReceiver shares (every chunking) is in line_receivers_contract_test.cpp; here
+  // is what only LineReceiver has: the held rest of the chunk, and raw mode.
   struct Quitter : LineReceiver {
     void lineReceived(std::string_view line) override {
       lines.emplace_back(line);
@@ -515,16 +444,6 @@ TEST_CASE(
     REQUIRE(proto.lines == std::vector<std::string>{"quit"});
     REQUIRE(proto.clearLineBuffer() == "b\r\nc\r\n");
   }
-  SECTION("in every chunking") {
-    constexpr std::string_view kStream = "quit\r\nb\r\nc\r\n";
-    for (const auto& chunks : torsion::test::allChunkings(kStream)) {
-      StringTransport tr;
-      Quitter proto;
-      proto.makeConnection(&tr);
-      feed(proto, chunks);
-      REQUIRE(proto.lines == std::vector<std::string>{"quit"});
-    }
-  }
   SECTION("raw data too") {
     StringTransport tr;
     Quitter proto;
@@ -533,43 +452,6 @@ TEST_CASE(
     proto.dataReceived("more");
     REQUIRE(proto.lines == std::vector<std::string>{"raw"});
     REQUIRE(proto.raw.empty());
-  }
-}
-
-TEST_CASE("LineReceiver delivers nothing after an over-long line, in its chunk or later",
-          "[protocols][line_receiver]") {
-  // The default lineLengthExceeded loses the connection; StringTransport does not run
-  // connectionLost, so this is the receiver's own doing.
-  const std::string stream = GENERATE(std::string("ok\r\nxxxxxxx\r\nnext\r\nmore\r\n"),
-                                      std::string("ok\r\nxxxxxxxxxxxxxxxxxxxx\r\nnext\r\n"));
-  CAPTURE(stream);
-  for (const auto& chunks : torsion::test::allChunkings(stream)) {
-    StringTransport tr;
-    Recorder proto(6);
-    proto.makeConnection(&tr);
-    feed(proto, chunks);
-    REQUIRE(proto.lines == std::vector<std::string>{"ok"});
-    REQUIRE(proto.tooLong.size() == 1);
-    REQUIRE(proto.tooLong[0].substr(0, 7) == "xxxxxxx");
-    REQUIRE(tr.disconnecting());
-  }
-}
-
-TEST_CASE("LineReceiver fed a stream cut anywhere delivers exactly the complete lines",
-          "[protocols][line_receiver]") {
-  constexpr std::string_view kStream = "one\r\n\r\nthree\rstill three\r\nfour\r\n";
-  for (std::size_t cut = 0; cut <= kStream.size(); ++cut) {
-    CAPTURE(cut);
-    StringTransport tr;
-    Recorder proto;
-    proto.makeConnection(&tr);
-    proto.dataReceived(kStream.substr(0, cut));
-    std::vector<std::string> expected =
-        torsion::test::referenceSplit(kStream.substr(0, cut), "\r\n");
-    REQUIRE(proto.clearLineBuffer() == expected.back());
-    expected.pop_back();
-    REQUIRE(proto.lines == expected);
-    REQUIRE_FALSE(tr.disconnecting());
   }
 }
 
